@@ -1,0 +1,126 @@
+"""The application factory: settings in, a fully wired ASGI app out."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest, start_http_server
+from redis.asyncio import Redis
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.responses import Response
+
+from hireboard import __version__, health, migrate
+from hireboard.api import v1_router
+from hireboard.config import Settings
+from hireboard.db import Database
+from hireboard.error_handlers import install_error_handlers
+from hireboard.errors import NotAuthenticated
+from hireboard.kit.middleware import (
+    BodyLimitMiddleware,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+)
+from hireboard.kit.problem import problem_responses
+from hireboard.kit.routing import JSONRoute
+from hireboard.observability.metrics import HTTPMetrics, MetricsMiddleware
+
+_DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect"})
+_COMMON_ERRORS = problem_responses(400, 404, 413, 415, 422, 500)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the app for ``settings``; ``settings.database_url`` must name the database."""
+    if settings.database_url is None:
+        raise ValueError("create_app needs a database URL; the CLI starts the embedded one first")
+    owner_url = settings.database_url.get_secret_value()
+    metrics = HTTPMetrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.database = Database.connect(settings, owner_url)
+        app.state.head_revision = migrate.head_revision(settings, owner_url)
+        app.state.redis = (
+            Redis.from_url(settings.redis_url.get_secret_value()) if settings.redis_url else None
+        )
+        if settings.metrics_port is not None:
+            start_http_server(settings.metrics_port, addr=settings.host, registry=metrics.registry)
+        try:
+            yield
+        finally:
+            await app.state.database.dispose()
+            if app.state.redis is not None:
+                await app.state.redis.aclose()
+
+    app = FastAPI(
+        title="hireboard",
+        version=__version__,
+        summary="Job-market and hiring backend: postings, templates, JD checks, market statistics.",
+        lifespan=lifespan,
+        docs_url="/docs" if settings.show_docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        responses=_COMMON_ERRORS,
+    )
+    app.router.route_class = JSONRoute
+    app.state.settings = settings
+    app.state.metrics = metrics
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(v1_router())
+    if settings.metrics_port is None:
+        _add_metrics_route(app, settings, metrics)
+    _add_middleware(app, settings, metrics)
+    return app
+
+
+def _add_metrics_route(app: FastAPI, settings: Settings, metrics: HTTPMetrics) -> None:
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    open_metrics = settings.is_development and token is None
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics_endpoint(request: Request) -> Response:
+        if not open_metrics:
+            presented = request.headers.get("authorization", "")
+            expected = f"Bearer {token}"
+            if token is None or not hmac.compare_digest(presented.encode(), expected.encode()):
+                raise NotAuthenticated(
+                    "Metrics need the bearer token from HIREBOARD_METRICS_TOKEN.",
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def _add_middleware(app: FastAPI, settings: Settings, metrics: HTTPMetrics) -> None:
+    # add_middleware wraps: the last one added is the outermost.
+    app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
+            expose_headers=[
+                "X-Request-ID",
+                "Location",
+                "Link",
+                "Retry-After",
+                "RateLimit",
+                "RateLimit-Policy",
+            ],
+            max_age=600,
+        )
+    app.add_middleware(BodyLimitMiddleware, default_limit=settings.max_json_body_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(
+        SecurityHeadersMiddleware, hsts=not settings.is_development, docs_paths=_DOCS_PATHS
+    )
+    app.add_middleware(RequestContextMiddleware)
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for ``uvicorn --factory`` (multi-worker serve): settings from the environment."""
+    return create_app(Settings())

@@ -1,0 +1,1 @@
+"""The ``hireboard`` command line."""

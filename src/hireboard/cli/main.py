@@ -1,0 +1,30 @@
+"""Entry point: ``hireboard --help`` lists every command."""
+
+from __future__ import annotations
+
+import typer
+
+from hireboard import __version__
+from hireboard.cli import db
+from hireboard.cli.serve import serve
+
+app = typer.Typer(
+    name="hireboard",
+    help="hireboard: job-market and hiring backend. Configure with HIREBOARD_* variables "
+    "(see docs/configuration.md).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command()(serve)
+app.add_typer(db.app, name="db")
+
+
+@app.command()
+def version() -> None:
+    """Print the installed version."""
+    typer.echo(__version__)
+
+
+def run() -> None:
+    app()

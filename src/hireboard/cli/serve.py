@@ -1,0 +1,101 @@
+"""``hireboard serve``: the API on the configured or embedded PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from types import FrameType
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from hireboard import migrate
+from hireboard.app import create_app
+from hireboard.cli.runtime import database, fail, load_settings, owner_url
+from hireboard.config import Settings
+from hireboard.embedded import EmbeddedPostgresError, ServeLock
+
+
+class _AnnouncingServer(uvicorn.Server):
+    """Prints where to find the API once the socket is bound, not before."""
+
+    def __init__(self, config: uvicorn.Config, url: str) -> None:
+        super().__init__(config)
+        self.url = url
+
+    async def startup(self, sockets: list[object] | None = None) -> None:  # type: ignore[override]
+        await super().startup(sockets)  # type: ignore[arg-type]
+        if self.started:
+            typer.echo(f"hireboard is serving on {self.url} (health: {self.url}/readyz)")
+
+
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Address to bind [env: HIREBOARD_HOST; default 127.0.0.1].")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port [env: HIREBOARD_PORT; default 8000].")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="API worker processes [env: HIREBOARD_WORKERS].")
+    ] = None,
+    migrate_schema: Annotated[
+        bool, typer.Option("--migrate/--no-migrate", help="Apply migrations before serving.")
+    ] = True,
+) -> None:
+    """Run the HTTP API; with no configuration, on the embedded PostgreSQL in the data directory."""
+    settings = load_settings(host=host, port=port, workers=workers)
+    # uvicorn handles SIGINT/SIGTERM while it serves, then re-raises the signal once it has
+    # drained; outside that window (and for that re-raise) we unwind normally so the
+    # embedded PostgreSQL is stopped and the exit status is 0.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _exit_cleanly)
+    if settings.metrics_port is not None and settings.workers > 1:
+        fail("HIREBOARD_METRICS_PORT serves one process's metrics: use it with one worker")
+    lock = ServeLock(settings.data_dir)
+    if settings.embedded:
+        try:
+            lock.acquire()
+        except EmbeddedPostgresError as exc:
+            fail(str(exc))
+    try:
+        with database(settings) as ready:
+            if migrate_schema:
+                migrate.upgrade(ready, owner_url(ready))
+            _run(ready)
+    finally:
+        lock.release()
+
+
+def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
+def _run(settings: Settings) -> None:
+    url = f"http://{settings.host}:{settings.port}"
+    common = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": None,  # ours, configured by load_settings
+        "access_log": False,
+        "proxy_headers": False,
+        "server_header": False,
+        "timeout_graceful_shutdown": settings.shutdown_timeout_s,
+        "loop": "uvloop" if sys.platform != "win32" else "asyncio",
+        "http": "httptools",
+    }
+    if settings.workers == 1:
+        server = _AnnouncingServer(uvicorn.Config(create_app(settings), **common), url)  # type: ignore[arg-type]
+        server.run()
+        return
+    # Worker processes rebuild the app from the environment: hand them the resolved database.
+    os.environ["HIREBOARD_DATABASE_URL"] = owner_url(settings)
+    typer.echo(f"hireboard is serving on {url} with {settings.workers} workers")
+    uvicorn.run(
+        "hireboard.app:app_from_environment",
+        factory=True,
+        workers=settings.workers,
+        **common,  # type: ignore[arg-type]
+    )

@@ -1,0 +1,140 @@
+"""Settings: the one place that reads the environment (prefix ``HIREBOARD_``).
+
+Every field is documented in ``docs/configuration.md``; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+import platformdirs
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "production"]
+
+# Values people paste from examples; a secret equal to one of them is treated as unset.
+_WEAK_SECRETS = frozenset(
+    {"", "changeme", "change-me", "secret", "password", "dev", "test", "token"}
+)
+_MIN_SECRET_LENGTH = 24
+
+
+def default_data_dir() -> Path:
+    """Where runtime state lives when ``HIREBOARD_DATA_DIR`` is unset.
+
+    root gets a system location the database's own user can traverse (root's home is
+    private); everyone else gets the per-user data directory.
+    """
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        return Path("/var/lib/hireboard")
+    return Path(platformdirs.user_data_dir("hireboard", appauthor=False))
+
+
+def _check_postgres_url(value: SecretStr | None) -> SecretStr | None:
+    if value is None:
+        return None
+    scheme = urlsplit(value.get_secret_value()).scheme
+    if scheme not in {"postgresql", "postgres"}:
+        raise ValueError("must be a postgresql:// URL")
+    return value
+
+
+class Settings(BaseSettings):
+    """Typed configuration; see docs/configuration.md for each field."""
+
+    model_config = SettingsConfigDict(env_prefix="HIREBOARD_", extra="ignore", frozen=True)
+
+    env: Environment = "development"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    data_dir: Path = Field(default_factory=default_data_dir)
+    public_url: str | None = None
+
+    database_url: SecretStr | None = None
+    app_database_url: SecretStr | None = None
+    read_database_url: SecretStr | None = None
+    app_role: str = Field(default="hireboard_app", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_max_overflow: int = Field(default=10, ge=0, le=200)
+    statement_timeout_ms: int = Field(default=5000, ge=100)
+    lock_timeout_ms: int = Field(default=5000, ge=100)
+
+    redis_url: SecretStr | None = None
+
+    docs_enabled: bool | None = None
+    metrics_token: SecretStr | None = None
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    cors_origins: list[str] = Field(default_factory=list)
+    max_json_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    gzip_min_bytes: int = Field(default=1024, ge=0)
+    shutdown_timeout_s: int = Field(default=30, ge=1)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    _check_urls = field_validator("database_url", "app_database_url", "read_database_url")(
+        _check_postgres_url
+    )
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and urlsplit(value.get_secret_value()).scheme not in {
+            "redis",
+            "rediss",
+            "unix",
+        }:
+            raise ValueError("must be a redis:// or rediss:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _production_needs_real_secrets(self) -> Settings:
+        if self.env == "production":
+            problems = self.production_problems()
+            if problems:
+                raise ValueError("production settings are incomplete: " + "; ".join(problems))
+        return self
+
+    def production_problems(self) -> list[str]:
+        """What keeps these settings from being safe to run in production."""
+        problems = []
+        if self.database_url is None:
+            problems.append(
+                "HIREBOARD_DATABASE_URL is required (no embedded database in production)"
+            )
+        if self.metrics_port is None and not _is_strong(self.metrics_token):
+            problems.append(
+                "HIREBOARD_METRICS_TOKEN must be a random value of at least "
+                f"{_MIN_SECRET_LENGTH} characters, or set HIREBOARD_METRICS_PORT"
+            )
+        return problems
+
+    @property
+    def is_development(self) -> bool:
+        return self.env == "development"
+
+    @property
+    def show_docs(self) -> bool:
+        return self.is_development if self.docs_enabled is None else self.docs_enabled
+
+    @property
+    def embedded(self) -> bool:
+        """True when hireboard runs its own PostgreSQL in the data directory."""
+        return self.database_url is None
+
+
+def _is_strong(secret: SecretStr | None) -> bool:
+    if secret is None:
+        return False
+    value = secret.get_secret_value()
+    return len(value) >= _MIN_SECRET_LENGTH and value.strip().lower() not in _WEAK_SECRETS
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings read once from the environment, for entry points that have no other source."""
+    return Settings()

@@ -1,0 +1,107 @@
+"""Engines and sessions: one write transaction per request, read-only sessions for read paths.
+
+The app never connects as the schema owner. It uses ``HIREBOARD_APP_DATABASE_URL`` when set,
+otherwise the owner URL with ``role`` switched at connection start to the non-login role
+the migrations create (``HIREBOARD_APP_ROLE``). Row-level security, added by later
+migrations, only binds a role that neither owns the tables nor is a superuser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import URL, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from hireboard.config import Settings
+
+
+def sqlalchemy_url(url: str) -> URL:
+    """A plain ``postgresql://`` URL, with the psycopg 3 driver SQLAlchemy should use."""
+    return make_url(url).set(drivername="postgresql+psycopg")
+
+
+def _connect_options(settings: Settings, *, switch_role: bool) -> dict[str, Any]:
+    options = [f"-c statement_timeout={settings.statement_timeout_ms}"]
+    if switch_role:
+        # The same as SET ROLE, but in the startup packet: no extra round trip per connection.
+        options.append(f"-c role={settings.app_role}")
+    return {"options": " ".join(options), "application_name": "hireboard"}
+
+
+def create_engine(settings: Settings, owner_url: str, *, read_only: bool = False) -> AsyncEngine:
+    """An engine that connects as the app's role (never the owner)."""
+    explicit = settings.read_database_url if read_only else None
+    explicit = explicit or settings.app_database_url
+    url = explicit.get_secret_value() if explicit else owner_url
+    return create_async_engine(
+        sqlalchemy_url(url),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_pre_ping=False,
+        pool_recycle=1800,
+        connect_args=_connect_options(settings, switch_role=explicit is None),
+    )
+
+
+@dataclass
+class Database:
+    """What the app holds for its lifetime: a write engine and a read engine."""
+
+    write_engine: AsyncEngine
+    read_engine: AsyncEngine
+
+    def __post_init__(self) -> None:
+        self.write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)
+        self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
+
+    @classmethod
+    def connect(cls, settings: Settings, owner_url: str) -> Database:
+        write = create_engine(settings, owner_url)
+        read = (
+            create_engine(settings, owner_url, read_only=True)
+            if settings.read_database_url
+            else write
+        )
+        return cls(write_engine=write, read_engine=read)
+
+    async def dispose(self) -> None:
+        await self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            await self.read_engine.dispose()
+
+
+def database_from(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+async def write_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's one transaction: committed when the endpoint returns, else rolled back."""
+    async with database_from(request).write_sessions() as session, session.begin():
+        yield session
+
+
+async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A read-only transaction (the server refuses writes), on the replica when one is set."""
+    sessions = database_from(request).read_sessions
+    async with sessions() as session:
+        await session.connection(execution_options={"postgresql_readonly": True})
+        try:
+            yield session
+        finally:
+            await session.rollback()
+
+
+# scope="function": the commit finishes before the response is sent, so a failed commit
+# is reported as a failure instead of after a success the client already saw.
+WriteSession = Annotated[AsyncSession, Depends(write_session, scope="function")]
+ReadSession = Annotated[AsyncSession, Depends(read_session, scope="function")]

@@ -1,0 +1,107 @@
+"""Renders every error once, as RFC 9457 problem+json with a stable code and the request id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from hireboard.errors import (
+    AppError,
+    Forbidden,
+    MalformedJSON,
+    MethodNotAllowed,
+    NotAuthenticated,
+    NotFound,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+from hireboard.kit.problem import PROBLEM_MEDIA_TYPE, problem_body, problem_bytes
+from hireboard.kit.request_context import current_request_id
+
+# Framework-raised HTTP errors, mapped onto our classes so their codes are ours too.
+_BY_STATUS: dict[int, type[AppError]] = {
+    error.status: error
+    for error in (
+        MalformedJSON,
+        NotAuthenticated,
+        Forbidden,
+        NotFound,
+        MethodNotAllowed,
+        PayloadTooLarge,
+        UnsupportedMediaType,
+        ValidationFailed,
+        ServiceUnavailable,
+    )
+}
+
+
+def problem_response(error: AppError, *, extra: dict[str, Any] | None = None) -> Response:
+    return _render(
+        error.status,
+        error.code,
+        error.title,
+        error.detail,
+        error.headers,
+        {**error.data, **(extra or {})},
+    )
+
+
+def _render(
+    status: int, code: str, title: str, detail: str, headers: dict[str, str], extra: dict[str, Any]
+) -> Response:
+    body = problem_body(
+        status=status,
+        code=code,
+        title=title,
+        detail=detail,
+        request_id=current_request_id(),
+        **extra,
+    )
+    return Response(
+        problem_bytes(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
+    )
+
+
+async def _app_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AppError)  # noqa: S101 - registered for AppError only
+    return problem_response(exc)
+
+
+async def _http_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)  # noqa: S101 - registered for HTTPException only
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    headers = dict(exc.headers or {})
+    error_class = _BY_STATUS.get(exc.status_code)
+    if error_class is not None:
+        return problem_response(error_class(detail, headers=headers))
+    # A status we have no class for (framework internals): keep it, with a generic code.
+    return _render(exc.status_code, "http_error", "HTTP error", detail or "", headers, {})
+
+
+async def _validation_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)  # noqa: S101 - registered for it only
+    errors = list(exc.errors())
+    if any(error.get("type") == "json_invalid" for error in errors):
+        return problem_response(MalformedJSON("The request body is not valid JSON."))
+    listed = [
+        {
+            "loc": list(error.get("loc", ())),
+            "msg": error.get("msg", ""),
+            "code": error.get("type", "invalid"),
+        }
+        for error in errors
+    ]
+    detail = f"{len(listed)} field(s) failed validation."
+    return problem_response(ValidationFailed(detail), extra={"errors": listed})
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)

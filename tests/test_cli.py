@@ -1,0 +1,104 @@
+"""The command line: help everywhere, db commands, clear configuration errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from hireboard import __version__
+from hireboard.cli.main import app
+from hireboard.cli.serve import _exit_cleanly
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def keep_root_logging() -> Iterator[None]:
+    """The CLI installs its JSON handler on the root logger; put pytest's back."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+@pytest.fixture
+def env(database_url: str, tmp_path: Path) -> dict[str, str]:
+    return {"HIREBOARD_DATABASE_URL": database_url, "HIREBOARD_DATA_DIR": str(tmp_path)}
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["serve"],
+        ["db"],
+        ["db", "upgrade"],
+        ["db", "downgrade"],
+        ["db", "current"],
+        ["db", "sql"],
+        ["version"],
+    ],
+)
+def test_every_command_has_help(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["version"])
+    assert result.output.strip() == __version__
+
+
+def test_db_current_reports_up_to_date(env: dict[str, str]) -> None:
+    result = runner.invoke(app, ["db", "current"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "up to date" in result.output
+
+
+def test_db_upgrade_on_migrated_database_is_a_no_op(env: dict[str, str]) -> None:
+    result = runner.invoke(app, ["db", "upgrade"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "schema at 0001_app_role" in result.output
+
+
+def test_db_downgrade_and_back(empty_database: str, tmp_path: Path) -> None:
+    env = {"HIREBOARD_DATABASE_URL": empty_database, "HIREBOARD_DATA_DIR": str(tmp_path)}
+    assert runner.invoke(app, ["db", "upgrade"], env=env).exit_code == 0
+    down = runner.invoke(app, ["db", "downgrade", "base"], env=env)
+    assert down.exit_code == 0, down.output
+    assert "schema at None" in down.output
+    behind = runner.invoke(app, ["db", "current"], env=env)
+    assert "behind" in behind.output
+
+
+def test_db_sql_prints_without_a_database(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["db", "sql"], env={"HIREBOARD_DATA_DIR": str(tmp_path)})
+    assert result.exit_code == 0, result.output
+    assert "CREATE ROLE" in result.output
+    split = runner.invoke(app, ["db", "sql", "--output-dir", str(tmp_path / "sql")])
+    assert split.exit_code == 0
+    assert list((tmp_path / "sql").glob("*.sql"))
+
+
+def test_invalid_configuration_exits_2_naming_the_variable(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["db", "current"], env={"HIREBOARD_PORT": "not-a-port"})
+    assert result.exit_code == 2
+    assert "HIREBOARD_PORT" in result.output
+
+
+def test_production_without_secrets_refuses_to_serve() -> None:
+    result = runner.invoke(app, ["serve"], env={"HIREBOARD_ENV": "production"})
+    assert result.exit_code == 2
+    assert "HIREBOARD_METRICS_TOKEN" in result.output
+
+
+def test_signals_unwind_instead_of_killing() -> None:
+    with pytest.raises(SystemExit) as caught:
+        _exit_cleanly(15, None)
+    assert caught.value.code == 0

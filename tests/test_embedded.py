@@ -1,0 +1,102 @@
+"""The embedded PostgreSQL wrapper: shared by processes, stopped by the last, never half-made."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from hireboard import embedded
+from hireboard.embedded import EmbeddedPostgres, EmbeddedPostgresError, ServeLock
+from tests.fixtures.database import private_tmp_dir
+
+
+@pytest.fixture
+def data_dir() -> Iterator[Path]:
+    path = private_tmp_dir("hireboard-emb-")
+    yield path
+    for pg in (EmbeddedPostgres(path),):
+        if pg.is_running():
+            pg._pg_ctl(["-w", "-m", "immediate", "stop"], check=False)
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_last_user_stops_the_server(data_dir: Path) -> None:
+    first, second = EmbeddedPostgres(data_dir), EmbeddedPostgres(data_dir)
+    url = first.acquire()
+    assert second.acquire() == url
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT current_database()").fetchone() == ("hireboard",)
+    first.release()
+    assert second.is_running(), "a command leaving must not stop the server another one uses"
+    second.release()
+    assert not first.is_running()
+
+
+def test_restart_reuses_the_cluster(data_dir: Path) -> None:
+    with EmbeddedPostgres(data_dir) as url, psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE kept (v int)")
+        conn.execute("INSERT INTO kept VALUES (7)")
+    with EmbeddedPostgres(data_dir) as url, psycopg.connect(url) as conn:
+        assert conn.execute("SELECT v FROM kept").fetchone() == (7,)
+
+
+def test_interrupted_initdb_leftovers_are_replaced(data_dir: Path) -> None:
+    scratch = data_dir / "postgres.initdb-tmp"
+    scratch.mkdir()
+    (scratch / "PG_VERSION").write_text("half-written")
+    with EmbeddedPostgres(data_dir) as url, psycopg.connect(url) as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+    assert not scratch.exists()
+
+
+def test_foreign_directory_is_not_overwritten(data_dir: Path) -> None:
+    (data_dir / "postgres").mkdir()
+    (data_dir / "postgres" / "notes.txt").write_text("mine")
+    with pytest.raises(EmbeddedPostgresError, match="holds no PostgreSQL cluster"):
+        EmbeddedPostgres(data_dir).acquire()
+    assert (data_dir / "postgres" / "notes.txt").read_text() == "mine"
+
+
+def test_long_paths_put_the_socket_elsewhere(data_dir: Path) -> None:
+    deep = data_dir / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    for part in (deep.parent, deep):
+        part.chmod(0o711)
+    with EmbeddedPostgres(deep) as url, psycopg.connect(url) as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+        assert str(deep) not in url
+
+
+def test_second_serve_is_refused(data_dir: Path) -> None:
+    first, second = ServeLock(data_dir), ServeLock(data_dir)
+    first.acquire()
+    try:
+        with pytest.raises(
+            EmbeddedPostgresError, match=f"already running on {data_dir}.*pid {os.getpid()}"
+        ):
+            second.acquire()
+    finally:
+        first.release()
+    second.acquire()
+    second.release()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the root-only path")
+def test_root_needs_a_reachable_directory(tmp_path: Path) -> None:
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    with pytest.raises(EmbeddedPostgresError, match="not searchable by other users"):
+        EmbeddedPostgres(private / "data").acquire()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the root-only path")
+def test_root_runs_postgres_as_its_own_user(data_dir: Path) -> None:
+    with EmbeddedPostgres(data_dir):
+        owner = (data_dir / "postgres").stat().st_uid
+    assert owner != 0
+    assert embedded.pwd.getpwuid(owner).pw_name == embedded.SYSTEM_USER
