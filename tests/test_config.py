@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -16,7 +17,7 @@ STRONG = "s3cr3t-" + "x" * 30
 
 
 def test_defaults_are_development_and_embedded() -> None:
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings()
     assert settings.env == "development"
     assert settings.embedded
     assert settings.show_docs
@@ -94,9 +95,9 @@ def test_secrets_do_not_leak_in_repr() -> None:
 
 
 def test_default_data_dir_for_root_and_users(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(config.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
     assert config.default_data_dir() == Path("/var/lib/hireboard")
-    monkeypatch.setattr(config.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
     monkeypatch.setenv("XDG_DATA_HOME", "/home/someone/.local/share")
     assert config.default_data_dir() == Path("/home/someone/.local/share/hireboard")
 

@@ -6,12 +6,12 @@ import secrets
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
-import psycopg
+import psycopg as pg
 import pytest
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, text
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import create_engine as sa_engine
 from sqlalchemy.exc import DBAPIError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.schema import CreateTable
@@ -57,7 +57,7 @@ async def api(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def committed_names(database_url: str, prefix: str) -> list[str]:
-    with psycopg.connect(database_url) as conn:
+    with pg.connect(database_url) as conn:
         rows = conn.execute("SELECT name FROM scratch_items WHERE name LIKE %s", (prefix + "%",))
         return [row[0] for row in rows]
 
@@ -67,7 +67,7 @@ def prefix(database_url: str) -> Iterator[str]:
     """A unique name prefix for rows that must be committed; removed afterwards."""
     value = f"t{secrets.token_hex(4)}-"
     yield value
-    with psycopg.connect(database_url) as conn:
+    with pg.connect(database_url) as conn:
         conn.execute("DELETE FROM scratch_items WHERE name LIKE %s", (value + "%",))
 
 
@@ -153,7 +153,7 @@ def test_constraint_names_follow_the_convention() -> None:
         Column("organization_id", ForeignKey("organizations.id")),
         Column("email", String, unique=True),
     )
-    ddl = str(CreateTable(members).compile(dialect=postgresql.dialect()))
+    ddl = str(CreateTable(members).compile(dialect=sa_engine("postgresql+psycopg://").dialect))
     assert "CONSTRAINT pk_members PRIMARY KEY" in ddl
     assert "CONSTRAINT fk_members_organization_id_organizations FOREIGN KEY" in ddl
     assert "CONSTRAINT uq_members_email UNIQUE" in ddl

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -99,4 +100,4 @@ def test_root_runs_postgres_as_its_own_user(data_dir: Path) -> None:
     with EmbeddedPostgres(data_dir):
         owner = (data_dir / "postgres").stat().st_uid
     assert owner != 0
-    assert embedded.pwd.getpwuid(owner).pw_name == embedded.SYSTEM_USER
+    assert pwd.getpwuid(owner).pw_name == embedded.SYSTEM_USER

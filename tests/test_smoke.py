@@ -51,8 +51,8 @@ def start_serve(hireboard: Path, data_dir: Path, port: int) -> subprocess.Popen[
     )
 
 
-def stop(process: subprocess.Popen[bytes]) -> tuple[int, str]:
-    process.send_signal(signal.SIGTERM)
+def stop(process: subprocess.Popen[bytes], signum: int = signal.SIGTERM) -> tuple[int, str]:
+    process.send_signal(signum)
     output, _ = process.communicate(timeout=60)
     return process.returncode, output.decode()
 
@@ -84,6 +84,24 @@ def test_installed_package_serves_on_embedded_postgres(tmp_path: Path) -> None:
 
     process = start_serve(hireboard, data_dir, port)
     warm = wait_ready(url, process)
-    code, output = stop(process)
+    # Another command attaches to the running server and leaves it running.
+    current = subprocess.run(
+        [str(hireboard), "db", "current"],
+        env={"HIREBOARD_DATA_DIR": str(data_dir), "PATH": os.environ["PATH"]},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert current.returncode == 0, current.stderr
+    assert "up to date" in current.stdout
+    assert httpx.get(url + "/readyz").status_code == 200
+    # Only a second serve is refused.
+    second = start_serve(hireboard, data_dir, free_port())
+    second_output, _ = second.communicate(timeout=30)
+    assert second.returncode == 1
+    assert b"already running" in second_output
+    code, output = stop(process, signal.SIGINT)
     assert code == 0, output
+    assert not (data_dir / "postgres" / "postmaster.pid").exists(), "PostgreSQL still running"
     print(f"\nserve ready: cold {cold:.2f} s, warm {warm:.2f} s", file=sys.stderr)

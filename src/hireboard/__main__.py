@@ -1,0 +1,5 @@
+"""``python -m hireboard`` is the ``hireboard`` command."""
+
+from hireboard.cli.main import run
+
+run()

@@ -1,0 +1,67 @@
+"""`hireboard serve` as a real process against the test database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.test_smoke import free_port
+
+
+def serve(database_url: str, data_dir: Path, *args: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HIREBOARD_")}
+    env |= {"HIREBOARD_DATABASE_URL": database_url, "HIREBOARD_DATA_DIR": str(data_dir)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hireboard", "serve", "--port", str(port), *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    return process, f"http://127.0.0.1:{port}"
+
+
+def wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> httpx.Response:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()[0].decode()
+        try:
+            return httpx.get(url + "/readyz", timeout=2)
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError("serve never answered")
+
+
+def stop(process: subprocess.Popen[bytes], signum: int = signal.SIGTERM) -> tuple[int, str]:
+    process.send_signal(signum)
+    output, _ = process.communicate(timeout=30)
+    return process.returncode, output.decode()
+
+
+def test_no_migrate_serves_an_unmigrated_database_as_not_ready(
+    empty_database: str, tmp_path: Path
+) -> None:
+    process, url = serve(empty_database, tmp_path, "--no-migrate")
+    response = wait_for(url, process)
+    code, output = stop(process)
+    assert response.status_code == 503
+    assert response.json()["checks"]["migrations"]["status"] == "fail"
+    assert code == 0, output
+
+
+def test_several_workers_serve_and_stop_cleanly(database_url: str, tmp_path: Path) -> None:
+    process, url = serve(database_url, tmp_path, "--workers", "2")
+    response = wait_for(url, process)
+    ids = {httpx.get(url + "/healthz").headers["x-request-id"] for _ in range(4)}
+    code, output = stop(process, signal.SIGINT)
+    assert response.status_code == 200
+    assert len(ids) == 4
+    assert code == 0, output
+    assert "with 2 workers" in output
