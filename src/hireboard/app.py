@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI, Request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest, start_http_server
@@ -19,6 +20,7 @@ from hireboard.config import Settings
 from hireboard.db import Database
 from hireboard.error_handlers import install_error_handlers
 from hireboard.errors import NotAuthenticated
+from hireboard.kit.idempotency import IdempotencyStore
 from hireboard.kit.middleware import (
     BodyLimitMiddleware,
     RequestContextMiddleware,
@@ -42,6 +44,9 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.database = Database.connect(settings, owner_url)
+        app.state.idempotency = IdempotencyStore(
+            app.state.database.write_engine, timedelta(seconds=settings.idempotency_ttl_s)
+        )
         app.state.head_revision = migrate.head_revision(settings, owner_url)
         app.state.redis = (
             Redis.from_url(settings.redis_url.get_secret_value()) if settings.redis_url else None

@@ -67,6 +67,14 @@ class Settings(BaseSettings):
 
     redis_url: SecretStr | None = None
 
+    worker_concurrency: int = Field(default=4, ge=1, le=100)
+    worker_task_modules: list[str] = Field(default_factory=list)
+    job_stall_timeout_s: float = Field(default=30, gt=0)
+    idempotency_ttl_s: int = Field(default=24 * 3600, ge=60)
+
+    otel_exporter_otlp_endpoint: str | None = None
+    otel_service_name: str = "hireboard"
+
     docs_enabled: bool | None = None
     metrics_token: SecretStr | None = None
     metrics_port: int | None = Field(default=None, ge=1, le=65535)

@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from hireboard.config import Settings
+from hireboard.kit.idempotency import IdempotencyStore, KeyedRequest
+from hireboard.observability.tracing import instrument_engine
 
 
 def sqlalchemy_url(url: str) -> URL:
@@ -29,7 +31,8 @@ def sqlalchemy_url(url: str) -> URL:
     return make_url(url).set(drivername="postgresql+psycopg")
 
 
-def _connect_options(settings: Settings, *, switch_role: bool) -> dict[str, Any]:
+def connect_options(settings: Settings, *, switch_role: bool) -> dict[str, Any]:
+    """libpq options every hireboard connection uses (procrastinate's too)."""
     options = [f"-c statement_timeout={settings.statement_timeout_ms}"]
     if switch_role:
         # The same as SET ROLE, but in the startup packet: no extra round trip per connection.
@@ -42,14 +45,16 @@ def create_engine(settings: Settings, owner_url: str, *, read_only: bool = False
     explicit = settings.read_database_url if read_only else None
     explicit = explicit or settings.app_database_url
     url = explicit.get_secret_value() if explicit else owner_url
-    return create_async_engine(
+    engine = create_async_engine(
         sqlalchemy_url(url),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=False,
         pool_recycle=1800,
-        connect_args=_connect_options(settings, switch_role=explicit is None),
+        connect_args=connect_options(settings, switch_role=explicit is None),
     )
+    instrument_engine(engine.sync_engine)
+    return engine
 
 
 @dataclass
@@ -86,8 +91,21 @@ def database_from(request: Request) -> Database:
 
 async def write_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's one transaction: committed when the endpoint returns, else rolled back."""
-    async with database_from(request).write_sessions() as session, session.begin():
-        yield session
+    keyed: KeyedRequest | None = getattr(request.state, "idempotency", None)
+    if keyed is None:
+        async with database_from(request).write_sessions() as session, session.begin():
+            yield session
+        return
+    store: IdempotencyStore = request.app.state.idempotency
+    try:
+        async with database_from(request).write_sessions() as session, session.begin():
+            await store.claim(session, keyed)
+            yield session
+            await store.finish(session, keyed)
+    except Exception as exc:
+        if keyed.claimed:
+            await store.remember_error(request, keyed, exc)
+        raise
 
 
 async def read_session(request: Request) -> AsyncIterator[AsyncSession]:

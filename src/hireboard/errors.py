@@ -88,3 +88,33 @@ class InternalError(AppError):
     status = 500
     code = "internal_error"
     title = "Internal server error"
+
+
+class IdempotencyKeyInvalid(AppError):
+    status = 400
+    code = "idempotency_key_invalid"
+    title = "Invalid Idempotency-Key"
+
+
+class IdempotencyKeyInUse(AppError):
+    status = 409
+    code = "idempotency_key_in_use"
+    title = "A request with this Idempotency-Key is still being processed"
+
+
+class IdempotencyKeyReused(AppError):
+    status = 422
+    code = "idempotency_key_reused"
+    title = "This Idempotency-Key was used with a different request body"
+
+
+class RateLimited(AppError):
+    status = 429
+    code = "rate_limited"
+    title = "Too many requests"
+
+
+class RateLimitUnavailable(AppError):
+    status = 503
+    code = "rate_limit_unavailable"
+    title = "Rate limiting is unavailable"

@@ -62,10 +62,14 @@ def write_sql_per_migration(settings: Settings, directory: Path) -> list[Path]:
         start = script.down_revision
         target = script.revision if start is None else f"{start}:{script.revision}"
         sql = offline_sql(settings, OFFLINE_URL, target)
+        # Documented exceptions: a migration lists the squawk rules it may break, and why.
+        ignored = list(getattr(script.module, "SQUAWK_IGNORE", ()))
         if start is None:
             # The first file also creates Alembic's own bookkeeping table, whose
             # VARCHAR(32) column is Alembic's choice and never altered.
-            sql = f"-- squawk-ignore-file prefer-text-field\n{sql}"
+            ignored.append("prefer-text-field")
+        if ignored:
+            sql = f"-- squawk-ignore-file {', '.join(sorted(set(ignored)))}\n{sql}"
         path = directory / f"{number:04d}_{script.revision}.sql"
         path.write_text(sql, encoding="utf-8")
         written.append(path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from hireboard import __version__
-from hireboard.cli import db
+from hireboard.cli import db, jobs
 from hireboard.cli.serve import serve
 
 app = typer.Typer(
@@ -17,7 +17,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command()(serve)
+app.command()(jobs.worker)
 app.add_typer(db.app, name="db")
+app.add_typer(jobs.app, name="jobs")
 
 
 @app.command()

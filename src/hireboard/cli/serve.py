@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 from types import FrameType
 from typing import Annotated
@@ -44,6 +45,9 @@ def serve(
     migrate_schema: Annotated[
         bool, typer.Option("--migrate/--no-migrate", help="Apply migrations before serving.")
     ] = True,
+    with_worker: Annotated[
+        bool, typer.Option("--worker/--no-worker", help="Also run a background-job worker process.")
+    ] = True,
 ) -> None:
     """Run the HTTP API; with no configuration, on the embedded PostgreSQL in the data directory."""
     settings = load_settings(host=host, port=port, workers=workers)
@@ -64,9 +68,33 @@ def serve(
         with database(settings) as ready:
             if migrate_schema:
                 migrate.upgrade(ready, owner_url(ready))
-            _run(ready)
+            worker = _start_worker(ready) if with_worker else None
+            try:
+                _run(ready)
+            finally:
+                if worker is not None:
+                    _stop_worker(worker, ready.shutdown_timeout_s)
     finally:
         lock.release()
+
+
+def _start_worker(settings: Settings) -> subprocess.Popen[bytes]:
+    """The worker runs as a child in serve's process group, on the database serve resolved."""
+    env = {**os.environ, "HIREBOARD_DATABASE_URL": owner_url(settings)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "hireboard", "worker"], env=env, stdin=subprocess.DEVNULL
+    )
+
+
+def _stop_worker(worker: subprocess.Popen[bytes], grace_s: int) -> None:
+    """Running jobs get the same grace period as requests; then the worker is killed."""
+    if worker.poll() is None:
+        worker.send_signal(signal.SIGTERM)
+    try:
+        worker.wait(timeout=grace_s + 5)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
 
 
 def _exit_cleanly(signum: int, frame: FrameType | None) -> None:

@@ -12,6 +12,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from hireboard.kit import idempotency
+from hireboard.kit.caller import caller_id
 from hireboard.kit.middleware import BODY_LIMIT_SCOPE_KEY
 
 
@@ -55,6 +57,7 @@ class JSONRoute(APIRoute):
             self.body_field.field_info, params.Form
         )
         max_body = (self.openapi_extra or {}).get(MAX_BODY_EXTENSION)
+        keyed_route = bool((self.openapi_extra or {}).get(idempotency.MARKER))
 
         async def checked(request: Request) -> Response:
             if max_body is not None:
@@ -65,6 +68,24 @@ class JSONRoute(APIRoute):
                     raise HTTPException(
                         status_code=415, detail="Send the body as application/json."
                     )
+            if keyed_route:
+                return await _with_idempotency(request, handler)
             return await handler(request)
 
         return checked
+
+
+async def _with_idempotency(
+    request: Request, handler: Callable[[Request], Coroutine[Any, Any, Response]]
+) -> Response:
+    keyed = await idempotency.keyed_request(request, caller_id(request))
+    if keyed is None:
+        return await handler(request)
+    request.state.idempotency = keyed
+    try:
+        response = await handler(request)
+    except idempotency.StoredResponse as stored:
+        return stored.to_response()
+    # The request's write session stores this when it commits (see db.write_session).
+    keyed.response = response
+    return response
