@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -10,14 +11,23 @@ import time
 from pathlib import Path
 
 import httpx
+import psutil
+import psycopg
+import pytest
 
+from tests.fixtures.database import make_settings
+from tests.test_jobs import defer_committed, eventually, recorded
 from tests.test_smoke import free_port
 
 
 def serve(database_url: str, data_dir: Path, *args: str) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HIREBOARD_")}
-    env |= {"HIREBOARD_DATABASE_URL": database_url, "HIREBOARD_DATA_DIR": str(data_dir)}
+    env |= {
+        "HIREBOARD_DATABASE_URL": database_url,
+        "HIREBOARD_DATA_DIR": str(data_dir),
+        "HIREBOARD_WORKER_TASK_MODULES": '["tests.job_tasks"]',
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "hireboard", "serve", "--port", str(port), *args],
         env=env,
@@ -43,6 +53,40 @@ def stop(process: subprocess.Popen[bytes], signum: int = signal.SIGTERM) -> tupl
     process.send_signal(signum)
     output, _ = process.communicate(timeout=30)
     return process.returncode, output.decode()
+
+
+def worker_children(process: subprocess.Popen[bytes]) -> list[psutil.Process]:
+    return [
+        child
+        for child in psutil.Process(process.pid).children(recursive=True)
+        if "worker" in child.cmdline()
+    ]
+
+
+@pytest.mark.anyio
+async def test_serve_runs_a_worker_unless_told_not_to(database_url: str, tmp_path: Path) -> None:
+    marker = f"serve-{secrets.token_hex(4)}"
+    process, url = serve(database_url, tmp_path)
+    try:
+        wait_for(url, process)
+        assert len(worker_children(process)) == 1
+        await defer_committed(
+            database_url, make_settings(database_url, tmp_path), "test.record", marker=marker
+        )
+        await eventually(lambda: recorded(database_url, marker))
+    finally:
+        code, output = stop(process)
+        with psycopg.connect(database_url) as conn:
+            conn.execute("DELETE FROM procrastinate_jobs WHERE args->>'marker' = %s", (marker,))
+            conn.execute("DELETE FROM scratch_items WHERE name LIKE %s", (marker + "%",))
+    assert code == 0, output
+    assert not psutil.pid_exists(process.pid)
+
+    alone, url = serve(database_url, tmp_path, "--no-worker")
+    wait_for(url, alone)
+    assert worker_children(alone) == []
+    code, output = stop(alone)
+    assert code == 0, output
 
 
 def test_no_migrate_serves_an_unmigrated_database_as_not_ready(

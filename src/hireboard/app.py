@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -28,8 +29,11 @@ from hireboard.kit.middleware import (
 )
 from hireboard.kit.problem import problem_responses
 from hireboard.kit.routing import JSONRoute
-from hireboard.observability.metrics import HTTPMetrics, MetricsMiddleware
+from hireboard.observability.metrics import Metrics, MetricsMiddleware, PoolCollector
+from hireboard.observability.tracing import TracingMiddleware
+from hireboard.worker import repository as jobs_repository
 
+logger = logging.getLogger("hireboard.app")
 _DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect"})
 _COMMON_ERRORS = problem_responses(400, 404, 413, 415, 422, 500)
 
@@ -39,7 +43,7 @@ def create_app(settings: Settings) -> FastAPI:
     if settings.database_url is None:
         raise ValueError("create_app needs a database URL; the CLI starts the embedded one first")
     owner_url = settings.database_url.get_secret_value()
-    metrics = HTTPMetrics()
+    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -51,11 +55,17 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.redis = (
             Redis.from_url(settings.redis_url.get_secret_value()) if settings.redis_url else None
         )
+        engines = {"write": app.state.database.write_engine, "read": app.state.database.read_engine}
+        pools = PoolCollector(
+            engines if settings.read_database_url else {"write": engines["write"]}
+        )
+        metrics.registry.register(pools)
         if settings.metrics_port is not None:
             start_http_server(settings.metrics_port, addr=settings.host, registry=metrics.registry)
         try:
             yield
         finally:
+            metrics.registry.unregister(pools)
             await app.state.database.dispose()
             if app.state.redis is not None:
                 await app.state.redis.aclose()
@@ -82,7 +92,16 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
-def _add_metrics_route(app: FastAPI, settings: Settings, metrics: HTTPMetrics) -> None:
+async def _sample_job_metrics(database: Database, metrics: Metrics) -> None:
+    """Job counts change without requests: sample them when Prometheus scrapes."""
+    try:
+        async with database.read_sessions() as session:
+            metrics.set_jobs(await jobs_repository.counts_by_task(session))
+    except Exception:  # a failed sample must not fail the scrape
+        logger.warning("could not sample job metrics", exc_info=True)
+
+
+def _add_metrics_route(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     open_metrics = settings.is_development and token is None
 
@@ -96,10 +115,11 @@ def _add_metrics_route(app: FastAPI, settings: Settings, metrics: HTTPMetrics) -
                     "Metrics need the bearer token from HIREBOARD_METRICS_TOKEN.",
                     headers={"WWW-Authenticate": "Bearer"},
                 )
+        await _sample_job_metrics(request.app.state.database, metrics)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
-def _add_middleware(app: FastAPI, settings: Settings, metrics: HTTPMetrics) -> None:
+def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
     # add_middleware wraps: the last one added is the outermost.
     app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes)
     if settings.cors_origins:
@@ -120,6 +140,7 @@ def _add_middleware(app: FastAPI, settings: Settings, metrics: HTTPMetrics) -> N
         )
     app.add_middleware(BodyLimitMiddleware, default_limit=settings.max_json_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(TracingMiddleware)
     app.add_middleware(
         SecurityHeadersMiddleware, hsts=not settings.is_development, docs_paths=_DOCS_PATHS
     )

@@ -12,6 +12,7 @@ from pydantic import SecretStr, ValidationError
 from hireboard.config import Settings
 from hireboard.embedded import EmbeddedPostgres, EmbeddedPostgresError
 from hireboard.observability.logging import configure_logging
+from hireboard.observability.tracing import configure_tracing
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -30,6 +31,7 @@ def load_settings(**overrides: Any) -> Settings:
         )
         fail(f"invalid configuration:\n{problems}", code=2)
     configure_logging(settings.log_level)
+    configure_tracing(settings.otel_service_name, settings.otel_exporter_otlp_endpoint)
     return settings
 
 

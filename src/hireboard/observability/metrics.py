@@ -1,15 +1,26 @@
-"""Prometheus metrics for HTTP traffic, labelled by route template (never the raw path)."""
+"""Prometheus metrics (route templates as labels, never raw paths) and the access log line."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator, Sequence
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import QueuePool
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hireboard.kit.caller import caller_id
+from hireboard.observability.logging import get_logger
 
-class HTTPMetrics:
-    """The HTTP collectors, on a registry of their own so each app instance starts clean."""
+access_log = get_logger("hireboard.access")
+
+
+class Metrics:
+    """The service's collectors, on a registry of their own so each app instance starts clean."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
@@ -21,15 +32,63 @@ class HTTPMetrics:
         )
         self.duration = Histogram(
             "hireboard_http_request_duration_seconds",
-            "Time to answer an HTTP request, by method and route template.",
-            ["method", "route"],
+            "Time to answer an HTTP request, by method, route template and status.",
+            ["method", "route", "status"],
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
             registry=self.registry,
         )
+        self.in_flight = Gauge(
+            "hireboard_http_requests_in_flight",
+            "HTTP requests being handled now.",
+            registry=self.registry,
+        )
+        self.jobs = Gauge(
+            "hireboard_jobs",
+            "Background jobs by task and status (todo = queued, doing = running, failed).",
+            ["task", "status"],
+            registry=self.registry,
+        )
+        self.rate_limit_store_errors = Counter(
+            "hireboard_rate_limit_store_errors_total",
+            "Rate-limit checks that could not reach their store, by policy and outcome.",
+            ["policy", "outcome"],
+            registry=self.registry,
+        )
+
+    def set_jobs(self, counts: Sequence[tuple[str, str, int]]) -> None:
+        self.jobs.clear()
+        for task, status, n in counts:
+            self.jobs.labels(task, status).set(n)
+
+
+class PoolCollector(Collector):
+    """Connection-pool usage of the app's engines, read at scrape time."""
+
+    def __init__(self, engines: dict[str, AsyncEngine]) -> None:
+        self.engines = engines
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        in_use = GaugeMetricFamily(
+            "hireboard_db_pool_connections_in_use",
+            "Connections checked out of the pool.",
+            labels=["pool"],
+        )
+        idle = GaugeMetricFamily(
+            "hireboard_db_pool_connections_idle",
+            "Open connections waiting in the pool.",
+            labels=["pool"],
+        )
+        for name, engine in self.engines.items():
+            pool = engine.sync_engine.pool
+            if isinstance(pool, QueuePool):
+                in_use.add_metric([name], pool.checkedout())
+                idle.add_metric([name], pool.checkedin())
+        yield in_use
+        yield idle
 
 
 class MetricsMiddleware:
-    def __init__(self, app: ASGIApp, *, metrics: HTTPMetrics) -> None:
+    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
 
@@ -46,13 +105,24 @@ class MetricsMiddleware:
                 status = message["status"]
             await send(message)
 
+        self.metrics.in_flight.inc()
         try:
             await self.app(scope, receive, record_status)
         finally:
-            route = _route_template(scope)
-            method = scope["method"]
+            self.metrics.in_flight.dec()
+            elapsed = time.perf_counter() - start
+            route, method = _route_template(scope), scope["method"]
             self.metrics.requests.labels(method, route, str(status)).inc()
-            self.metrics.duration.labels(method, route).observe(time.perf_counter() - start)
+            self.metrics.duration.labels(method, route, str(status)).observe(elapsed)
+            access_log.info(
+                "request",
+                method=method,
+                route=route,
+                path=scope["path"],  # the query string is never logged: it may carry secrets
+                status=status,
+                duration_ms=round(elapsed * 1000, 2),
+                caller=caller_id(Request(scope)),
+            )
 
 
 def _route_template(scope: Scope) -> str:
