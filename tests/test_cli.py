@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,13 +16,8 @@ runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
-def keep_root_logging() -> Iterator[None]:
-    """The CLI installs its JSON handler on the root logger; put pytest's back."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
+def _logging(keep_root_logging: None) -> None:
+    """The CLI installs its JSON handler on the root logger."""
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ from hireboard.kit.middleware import (
     SecurityHeadersMiddleware,
 )
 from hireboard.kit.problem import problem_responses
+from hireboard.kit.ratelimit import RateLimiter
 from hireboard.kit.routing import JSONRoute
 from hireboard.observability.metrics import Metrics, MetricsMiddleware, PoolCollector
 from hireboard.observability.tracing import TracingMiddleware
@@ -52,6 +53,10 @@ def create_app(settings: Settings) -> FastAPI:
             app.state.database.write_engine, timedelta(seconds=settings.idempotency_ttl_s)
         )
         app.state.head_revision = migrate.head_revision(settings, owner_url)
+        app.state.rate_limiter = RateLimiter(
+            settings.redis_url.get_secret_value() if settings.redis_url else None,
+            metrics.rate_limit_store_errors,
+        )
         app.state.redis = (
             Redis.from_url(settings.redis_url.get_secret_value()) if settings.redis_url else None
         )
@@ -66,6 +71,7 @@ def create_app(settings: Settings) -> FastAPI:
             yield
         finally:
             metrics.registry.unregister(pools)
+            await app.state.rate_limiter.close()
             await app.state.database.dispose()
             if app.state.redis is not None:
                 await app.state.redis.aclose()

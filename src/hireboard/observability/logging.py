@@ -27,7 +27,7 @@ _SECRET_VALUES = (
     (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+"), r"\1 " + REDACTED),
     (re.compile(r"\bhbk_[A-Za-z0-9_-]+"), REDACTED),
     (re.compile(r"\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"), REDACTED),
-    (re.compile(r"(://[^:/\s@]+:)[^@\s]+@"), r"\1" + REDACTED + "@"),
+    (re.compile(r"(://[^:/\s@]+:)[^@]+@"), r"\1" + REDACTED + "@"),
 )
 _STANDARD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 

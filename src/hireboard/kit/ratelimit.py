@@ -1,0 +1,112 @@
+"""Rate limits per route and per client, declared next to the route.
+
+    LOGIN = Policy("login", "10/15 minutes", on_store_error="closed")
+
+    @router.post("/token", dependencies=[rate_limit(LOGIN)])
+
+Counters live in memory (one process) or in Redis (shared) - the ``limits`` library with a
+moving window. Limited routes answer with ``RateLimit-Policy`` and ``RateLimit`` headers
+(draft-ietf-httpapi-ratelimit-headers, structured-field syntax) and, once over, 429 with
+``Retry-After``.
+
+When the store cannot be reached each policy says what happens: ``open`` lets the request
+through (counted in ``hireboard_rate_limit_store_errors_total`` and logged as a warning) -
+right for reads, where refusing everyone is worse than not counting; ``closed`` refuses
+with 503 - right where the limit is a defence (logins, sign-ups).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from fastapi import Depends
+from limits import RateLimitItem, parse
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
+from prometheus_client import Counter
+from redis.asyncio import ConnectionPool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from hireboard.errors import RateLimited, RateLimitUnavailable
+from hireboard.kit.caller import caller_id
+
+logger = logging.getLogger("hireboard.ratelimit")
+_UNAVAILABLE_RETRY_S = "5"
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    limit: str  # "<amount>/<multiple> <granularity>", e.g. "100/minute", "10/15 minutes"
+    on_store_error: Literal["open", "closed"] = "open"
+    client: Callable[[Request], str] = field(default=caller_id)
+
+    @property
+    def item(self) -> RateLimitItem:
+        return parse(self.limit)
+
+
+class RateLimiter:
+    """The counters' store and strategy, shared by every policy of an app."""
+
+    def __init__(self, redis_url: str | None, errors: Counter) -> None:
+        self.errors = errors
+        self._pool: ConnectionPool | None = None
+        if redis_url is None:
+            storage = storage_from_string("async+memory://")
+        else:
+            # Our own pool (redis-py, already a dependency): short timeouts, so a dead
+            # Redis costs a request half a second, and a pool we can close on shutdown.
+            self._pool = ConnectionPool.from_url(
+                redis_url, socket_connect_timeout=0.5, socket_timeout=0.5
+            )
+            options: dict[str, Any] = {"implementation": "redispy", "connection_pool": self._pool}
+            storage = storage_from_string("async+" + redis_url, **options)
+        self.strategy = MovingWindowRateLimiter(storage)
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.aclose()
+
+    async def apply(self, policy: Policy, request: Request, response: Response) -> None:
+        item, client = policy.item, policy.client(request)
+        try:
+            allowed = await self.strategy.hit(item, policy.name, client)
+            stats = await self.strategy.get_window_stats(item, policy.name, client)
+        except Exception as exc:  # the store (Redis) is unreachable or failing
+            self.errors.labels(policy.name, policy.on_store_error).inc()
+            if policy.on_store_error == "open":
+                logger.warning(
+                    "rate-limit store unavailable; allowing", extra={"policy": policy.name}
+                )
+                return
+            raise RateLimitUnavailable(
+                "Rate limiting is unavailable; retry shortly.",
+                headers={"Retry-After": _UNAVAILABLE_RETRY_S},
+            ) from exc
+        reset_in = max(0, round(stats.reset_time - time.time()))
+        headers = {
+            "RateLimit-Policy": f'"{policy.name}";q={item.amount};w={item.get_expiry()}',
+            "RateLimit": f'"{policy.name}";r={stats.remaining};t={reset_in}',
+        }
+        response.headers.update(headers)
+        if not allowed:
+            raise RateLimited(
+                f"Limit of {policy.limit} reached; retry in {max(reset_in, 1)} s.",
+                headers={**headers, "Retry-After": str(max(reset_in, 1))},
+            )
+
+
+def rate_limit(policy: Policy) -> Any:
+    """A route dependency applying ``policy`` (also documents 429 for the route)."""
+
+    async def limited(request: Request, response: Response) -> None:
+        limiter: RateLimiter = request.app.state.rate_limiter
+        await limiter.apply(policy, request, response)
+
+    return Depends(limited)
