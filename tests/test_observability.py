@@ -7,6 +7,7 @@ import json
 import logging
 import secrets
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import httpx
 import psycopg
@@ -116,7 +117,7 @@ def spans() -> Iterator[InMemorySpanExporter]:
 
 
 async def test_trace_runs_from_request_into_sql_and_job(
-    api: httpx.AsyncClient, spans: InMemorySpanExporter, database_url: str
+    api: httpx.AsyncClient, spans: InMemorySpanExporter, database_url: str, tmp_path: Path
 ) -> None:
     marker = f"trace-{secrets.token_hex(4)}"
     traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"

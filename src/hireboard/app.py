@@ -21,6 +21,7 @@ from hireboard.config import Settings
 from hireboard.db import Database
 from hireboard.error_handlers import install_error_handlers
 from hireboard.errors import NotAuthenticated
+from hireboard.kit.http_client import OutboundClient, OutboundPolicy
 from hireboard.kit.idempotency import IdempotencyStore
 from hireboard.kit.middleware import (
     BodyLimitMiddleware,
@@ -57,6 +58,16 @@ def create_app(settings: Settings) -> FastAPI:
             settings.redis_url.get_secret_value() if settings.redis_url else None,
             metrics.rate_limit_store_errors,
         )
+        app.state.outbound = OutboundClient(
+            OutboundPolicy(
+                connect_timeout_s=settings.outbound_connect_timeout_s,
+                read_timeout_s=settings.outbound_read_timeout_s,
+                retries=settings.outbound_retries,
+                failure_threshold=settings.outbound_failure_threshold,
+                reset_after_s=settings.outbound_reset_after_s,
+            ),
+            metrics.registry,
+        )
         app.state.redis = (
             Redis.from_url(settings.redis_url.get_secret_value()) if settings.redis_url else None
         )
@@ -72,6 +83,7 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             metrics.registry.unregister(pools)
             await app.state.rate_limiter.close()
+            await app.state.outbound.aclose()
             await app.state.database.dispose()
             if app.state.redis is not None:
                 await app.state.redis.aclose()

@@ -72,6 +72,12 @@ class Settings(BaseSettings):
     job_stall_timeout_s: float = Field(default=30, gt=0)
     idempotency_ttl_s: int = Field(default=24 * 3600, ge=60)
 
+    outbound_connect_timeout_s: float = Field(default=3.0, gt=0)
+    outbound_read_timeout_s: float = Field(default=10.0, gt=0)
+    outbound_retries: int = Field(default=2, ge=0, le=10)
+    outbound_failure_threshold: int = Field(default=5, ge=1)
+    outbound_reset_after_s: float = Field(default=30.0, gt=0)
+
     otel_exporter_otlp_endpoint: str | None = None
     otel_service_name: str = "hireboard"
 
