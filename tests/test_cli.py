@@ -30,11 +30,16 @@ def env(database_url: str, tmp_path: Path) -> dict[str, str]:
     [
         [],
         ["serve"],
+        ["worker"],
         ["db"],
         ["db", "upgrade"],
         ["db", "downgrade"],
         ["db", "current"],
         ["db", "sql"],
+        ["jobs"],
+        ["jobs", "failed"],
+        ["jobs", "retry"],
+        ["jobs", "discard"],
         ["version"],
     ],
 )

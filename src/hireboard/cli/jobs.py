@@ -52,16 +52,17 @@ def failed(task: Annotated[str | None, typer.Option(help="Only this task.")] = N
 @app.command()
 def retry(job_id: Annotated[int, typer.Argument(help="A failed job's id.")]) -> None:
     """Queue a failed job again, with a fresh retry budget."""
-    with database(load_settings()) as settings:
-        if not _in_transaction(settings, lambda s: repository.retry_failed(s, job_id)):
-            fail(f"no failed job {job_id}")
-    typer.echo(f"job {job_id} queued again")
+    _repair(job_id, repository.retry_failed, "queued again")
 
 
 @app.command()
 def discard(job_id: Annotated[int, typer.Argument(help="A failed job's id.")]) -> None:
     """Delete a failed job for good."""
+    _repair(job_id, repository.discard_failed, "discarded")
+
+
+def _repair(job_id: int, action: Callable[[AsyncSession, int], Awaitable[bool]], done: str) -> None:
     with database(load_settings()) as settings:
-        if not _in_transaction(settings, lambda s: repository.discard_failed(s, job_id)):
+        if not _in_transaction(settings, lambda session: action(session, job_id)):
             fail(f"no failed job {job_id}")
-    typer.echo(f"job {job_id} discarded")
+    typer.echo(f"job {job_id} {done}")
