@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator, Iterator
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import psycopg as pg
@@ -157,3 +158,28 @@ def test_constraint_names_follow_the_convention() -> None:
     assert "CONSTRAINT pk_members PRIMARY KEY" in ddl
     assert "CONSTRAINT fk_members_organization_id_organizations FOREIGN KEY" in ddl
     assert "CONSTRAINT uq_members_email UNIQUE" in ddl
+
+
+async def test_app_database_url_logs_in_as_its_own_role(
+    database_url: str, settings: Settings
+) -> None:
+    login = f"hb_login_{secrets.token_hex(4)}"
+    with pg.connect(database_url, autocommit=True) as conn:
+        conn.execute(f'CREATE ROLE "{login}" LOGIN IN ROLE "{settings.app_role}"')
+    parts = urlsplit(database_url)
+    app_url = urlunsplit(parts._replace(netloc=parts.netloc.replace("postgres", login, 1)))
+    engine = create_engine(
+        make_settings(database_url, settings.data_dir, app_database_url=app_url), database_url
+    )
+    try:
+        async with engine.connect() as connection:
+            who = (await connection.execute(text("SELECT current_user, session_user"))).one()
+            readable = (
+                await connection.execute(text("SELECT count(*) FROM scratch_items"))
+            ).scalar()
+        assert tuple(who) == (login, login)
+        assert readable is not None
+    finally:
+        await engine.dispose()
+        with pg.connect(database_url, autocommit=True) as conn:
+            conn.execute(f'DROP ROLE "{login}"')

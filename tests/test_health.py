@@ -126,3 +126,15 @@ async def test_docs_can_be_turned_off(database_url: str, settings: Settings) -> 
     async with running(create_app(off)) as client:
         assert (await client.get("/docs")).status_code == 404
         assert (await client.get("/openapi.json")).status_code == 200
+
+
+async def test_metrics_on_their_own_port(database_url: str, tmp_path: Path) -> None:
+    port = closed_port()
+    settings = make_settings(database_url, tmp_path, metrics_port=port)
+    async with running(create_app(settings)) as client:
+        await client.get("/healthz")
+        assert (await client.get("/metrics")).status_code == 404
+        async with httpx.AsyncClient() as outside:
+            scraped = await outside.get(f"http://127.0.0.1:{port}/metrics")
+    assert scraped.status_code == 200
+    assert 'route="/healthz"' in scraped.text

@@ -76,12 +76,20 @@ def create_app(settings: Settings) -> FastAPI:
             engines if settings.read_database_url else {"write": engines["write"]}
         )
         metrics.registry.register(pools)
-        if settings.metrics_port is not None:
-            start_http_server(settings.metrics_port, addr=settings.host, registry=metrics.registry)
+        metrics_server = (
+            start_http_server(settings.metrics_port, addr=settings.host, registry=metrics.registry)[
+                0
+            ]
+            if settings.metrics_port is not None
+            else None
+        )
         try:
             yield
         finally:
             metrics.registry.unregister(pools)
+            if metrics_server is not None:
+                metrics_server.shutdown()
+                metrics_server.server_close()
             await app.state.rate_limiter.close()
             await app.state.outbound.aclose()
             await app.state.database.dispose()
