@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import SecretStr, ValidationError
 
 from hireboard import config
@@ -14,6 +16,13 @@ from hireboard.config import Settings
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "configuration.md"
 STRONG = "s3cr3t-" + "x" * 30
+JWT_KEY = SecretStr(
+    Ed25519PrivateKey.generate()
+    .private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    .decode()
+)
 
 
 def test_defaults_are_development_and_embedded() -> None:
@@ -40,6 +49,7 @@ def test_production_refuses_missing_secrets() -> None:
     message = str(caught.value)
     assert "HIREBOARD_DATABASE_URL" in message
     assert "HIREBOARD_METRICS_TOKEN" in message
+    assert "HIREBOARD_JWT_PRIVATE_KEY" in message
 
 
 @pytest.mark.parametrize("token", ["changeme", "secret", "short-but-random"])
@@ -48,6 +58,7 @@ def test_production_refuses_default_or_weak_secrets(token: str) -> None:
         Settings(
             env="production",
             database_url=SecretStr("postgresql://db/x"),
+            jwt_private_key=JWT_KEY,
             metrics_token=SecretStr(token),
         )
 
@@ -56,11 +67,15 @@ def test_production_accepts_real_secrets_or_a_metrics_port() -> None:
     with_token = Settings(
         env="production",
         database_url=SecretStr("postgresql://db/x"),
+        jwt_private_key=JWT_KEY,
         metrics_token=SecretStr(STRONG),
     )
     assert not with_token.show_docs
     with_port = Settings(
-        env="production", database_url=SecretStr("postgresql://db/x"), metrics_port=9100
+        env="production",
+        database_url=SecretStr("postgresql://db/x"),
+        jwt_private_key=JWT_KEY,
+        metrics_port=9100,
     )
     assert with_port.production_problems() == []
 
@@ -69,6 +84,7 @@ def test_docs_can_be_enabled_in_production() -> None:
     settings = Settings(
         env="production",
         database_url=SecretStr("postgresql://db/x"),
+        jwt_private_key=JWT_KEY,
         metrics_port=9100,
         docs_enabled=True,
     )

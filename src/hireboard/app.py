@@ -21,6 +21,10 @@ from hireboard.config import Settings
 from hireboard.db import Database
 from hireboard.error_handlers import install_error_handlers
 from hireboard.errors import NotAuthenticated
+from hireboard.identity import endpoints as identity_endpoints
+from hireboard.identity.keys import load_keys
+from hireboard.identity.passwords import Passwords
+from hireboard.identity.service import Identity
 from hireboard.kit.http_client import OutboundClient, OutboundPolicy
 from hireboard.kit.idempotency import IdempotencyStore
 from hireboard.kit.middleware import (
@@ -50,6 +54,7 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.database = Database.connect(settings, owner_url)
+        app.state.identity = Identity(settings, load_keys(settings), Passwords(settings))
         app.state.idempotency = IdempotencyStore(
             app.state.database.write_engine, timedelta(seconds=settings.idempotency_ttl_s)
         )
@@ -112,6 +117,7 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(v1_router())
+    app.include_router(identity_endpoints.router)
     if settings.metrics_port is None:
         _add_metrics_route(app, settings, metrics)
     _add_middleware(app, settings, metrics)

@@ -72,6 +72,20 @@ class Settings(BaseSettings):
     job_stall_timeout_s: float = Field(default=30, gt=0)
     idempotency_ttl_s: int = Field(default=24 * 3600, ge=60)
 
+    jwt_private_key: SecretStr | None = None
+    jwt_previous_public_keys: list[str] = Field(default_factory=list)
+    jwt_issuer: str = "hireboard"
+    jwt_audience: str = "hireboard-api"
+    access_token_ttl_s: int = Field(default=900, ge=30, le=3600)
+    refresh_family_ttl_s: int = Field(default=30 * 24 * 3600, ge=300)
+    refresh_reuse_grace_seconds: int = Field(default=0, ge=0, le=60)
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=8)
+    argon2_parallelism: int = Field(default=4, ge=1)
+    login_failures_per_email: str = "10/15 minutes"
+    login_attempts_per_address: str = "300/15 minutes"
+    signups_per_address: str = "60/hour"
+
     outbound_connect_timeout_s: float = Field(default=3.0, gt=0)
     outbound_read_timeout_s: float = Field(default=10.0, gt=0)
     outbound_retries: int = Field(default=2, ge=0, le=10)
@@ -120,6 +134,8 @@ class Settings(BaseSettings):
             problems.append(
                 "HIREBOARD_DATABASE_URL is required (no embedded database in production)"
             )
+        if self.jwt_private_key is None:
+            problems.append("HIREBOARD_JWT_PRIVATE_KEY (an Ed25519 private key, PEM) is required")
         if self.metrics_port is None and not _is_strong(self.metrics_token):
             problems.append(
                 "HIREBOARD_METRICS_TOKEN must be a random value of at least "

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from hireboard.config import Settings
+from hireboard.errors import AppError
 from hireboard.kit.idempotency import IdempotencyStore, KeyedRequest
 from hireboard.observability.tracing import instrument_engine
 
@@ -90,22 +91,38 @@ def database_from(request: Request) -> Database:
 
 
 async def write_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's one transaction: committed when the endpoint returns, else rolled back."""
+    """The request's one transaction: committed when the endpoint returns, else rolled back.
+
+    An ``AppError`` with ``keeps_changes`` commits what was written before it was raised.
+    """
     keyed: KeyedRequest | None = getattr(request.state, "idempotency", None)
-    if keyed is None:
-        async with database_from(request).write_sessions() as session, session.begin():
-            yield session
-        return
     store: IdempotencyStore = request.app.state.idempotency
-    try:
-        async with database_from(request).write_sessions() as session, session.begin():
-            await store.claim(session, keyed)
+    async with database_from(request).write_sessions() as session:
+        try:
+            await session.begin()
+            if keyed is not None:
+                await store.claim(session, keyed)
             yield session
-            await store.finish(session, keyed)
-    except Exception as exc:
-        if keyed.claimed:
-            await store.remember_error(request, keyed, exc)
-        raise
+            if keyed is not None:
+                await store.finish(session, keyed)
+        except AppError as exc:
+            await (session.commit() if exc.keeps_changes else session.rollback())
+            await _remember(request, store, keyed, exc)
+            raise
+        except BaseException as exc:
+            await session.rollback()
+            if isinstance(exc, Exception):
+                await _remember(request, store, keyed, exc)
+            raise
+        else:
+            await session.commit()
+
+
+async def _remember(
+    request: Request, store: IdempotencyStore, keyed: KeyedRequest | None, exc: Exception
+) -> None:
+    if keyed is not None and keyed.claimed:
+        await store.remember_error(request, keyed, exc)
 
 
 async def read_session(request: Request) -> AsyncIterator[AsyncSession]:

@@ -14,6 +14,8 @@ class AppError(Exception):
     status: ClassVar[int] = 400
     code: ClassVar[str] = "bad_request"
     title: ClassVar[str] = "Bad request"
+    # Most errors undo the request's writes; a few must keep them (a revoked token family).
+    keeps_changes: ClassVar[bool] = False
 
     def __init__(
         self, detail: str | None = None, *, headers: dict[str, str] | None = None, **data: Any

@@ -42,13 +42,14 @@ _UNAVAILABLE_RETRY_S = "5"
 @dataclass(frozen=True)
 class Policy:
     name: str
-    limit: str  # "<amount>/<multiple> <granularity>", e.g. "100/minute", "10/15 minutes"
+    # "<amount>/<multiple> <granularity>" ("100/minute", "10/15 minutes"), or a function of
+    # the request giving one (limits that are settings).
+    limit: str | Callable[[Request], str]
     on_store_error: Literal["open", "closed"] = "open"
     client: Callable[[Request], str] = field(default=caller_id)
 
-    @property
-    def item(self) -> RateLimitItem:
-        return parse(self.limit)
+    def item(self, request: Request) -> RateLimitItem:
+        return parse(self.limit if isinstance(self.limit, str) else self.limit(request))
 
 
 class RateLimiter:
@@ -74,21 +75,13 @@ class RateLimiter:
             await self._pool.aclose()
 
     async def apply(self, policy: Policy, request: Request, response: Response) -> None:
-        item, client = policy.item, policy.client(request)
+        item, client = policy.item(request), policy.client(request)
         try:
             allowed = await self.strategy.hit(item, policy.name, client)
             stats = await self.strategy.get_window_stats(item, policy.name, client)
         except Exception as exc:  # the store (Redis) is unreachable or failing
-            self.errors.labels(policy.name, policy.on_store_error).inc()
-            if policy.on_store_error == "open":
-                logger.warning(
-                    "rate-limit store unavailable; allowing", extra={"policy": policy.name}
-                )
-                return
-            raise RateLimitUnavailable(
-                "Rate limiting is unavailable; retry shortly.",
-                headers={"Retry-After": _UNAVAILABLE_RETRY_S},
-            ) from exc
+            self._store_failed(policy, exc)
+            return
         reset_in = max(0, round(stats.reset_time - time.time()))
         headers = {
             "RateLimit-Policy": f'"{policy.name}";q={item.amount};w={item.get_expiry()}',
@@ -100,6 +93,48 @@ class RateLimiter:
                 f"Limit of {policy.limit} reached; retry in {max(reset_in, 1)} s.",
                 headers={**headers, "Retry-After": str(max(reset_in, 1))},
             )
+
+    def _store_failed(self, policy: Policy, exc: Exception) -> None:
+        """Fail open (count, warn, allow) or closed (503), as the policy says."""
+        self.errors.labels(policy.name, policy.on_store_error).inc()
+        if policy.on_store_error == "open":
+            logger.warning("rate-limit store unavailable; allowing", extra={"policy": policy.name})
+            return
+        raise RateLimitUnavailable(
+            "Rate limiting is unavailable; retry shortly.",
+            headers={"Retry-After": _UNAVAILABLE_RETRY_S},
+        ) from exc
+
+    def failures(self, policy: Policy, request: Request) -> FailureCounter:
+        return FailureCounter(self, policy, policy.item(request))
+
+
+@dataclass
+class FailureCounter:
+    """Counts only failures (wrong passwords, say) against a key such as a submitted email."""
+
+    limiter: RateLimiter
+    policy: Policy
+    item: RateLimitItem
+
+    async def check(self, key: str) -> None:
+        try:
+            allowed = await self.limiter.strategy.test(self.item, self.policy.name, key)
+            stats = await self.limiter.strategy.get_window_stats(self.item, self.policy.name, key)
+        except Exception as exc:
+            self.limiter._store_failed(self.policy, exc)
+            return
+        if not allowed:
+            retry = str(max(1, round(stats.reset_time - time.time())))
+            raise RateLimited(
+                "Too many failed attempts; retry later.", headers={"Retry-After": retry}
+            )
+
+    async def record(self, key: str) -> None:
+        try:
+            await self.limiter.strategy.hit(self.item, self.policy.name, key)
+        except Exception as exc:
+            self.limiter._store_failed(self.policy, exc)
 
 
 def rate_limit(policy: Policy) -> Any:

@@ -1,0 +1,100 @@
+"""/v1/auth, /v1/me and the JWKS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from hireboard.db import ReadSession, WriteSession
+from hireboard.identity.auth import CurrentUser, IdentityService
+from hireboard.identity.schemas import Accepted, Login, Me, RefreshRequest, SignUp, TokenPair
+from hireboard.kit.problem import problem_responses
+from hireboard.kit.ratelimit import Policy, rate_limit
+from hireboard.kit.routing import JSONRoute
+
+router = APIRouter(route_class=JSONRoute, tags=["auth"])
+
+SIGNUPS = Policy(
+    "signup", lambda r: r.app.state.settings.signups_per_address, on_store_error="closed"
+)
+LOGINS = Policy(
+    "login", lambda r: r.app.state.settings.login_attempts_per_address, on_store_error="closed"
+)
+LOGIN_FAILURES = Policy(
+    "login_failures",
+    lambda r: r.app.state.settings.login_failures_per_email,
+    on_store_error="closed",
+)
+_AUTH_ERRORS = problem_responses(401, 422, 429)
+
+
+@router.post(
+    "/v1/auth/signup",
+    status_code=202,
+    summary="Create an account (the email says what happens next)",
+    dependencies=[rate_limit(SIGNUPS)],
+    responses=_AUTH_ERRORS,
+)
+async def sign_up(body: SignUp, session: WriteSession, identity: IdentityService) -> Accepted:
+    """Always 202 with the same body, whether or not the address already has an account."""
+    return await identity.sign_up(session, email=body.email, password=body.password, name=body.name)
+
+
+@router.post(
+    "/v1/auth/token",
+    summary="Log in with email and password",
+    dependencies=[rate_limit(LOGINS)],
+    responses=_AUTH_ERRORS,
+)
+async def log_in(
+    body: Login, request: Request, session: WriteSession, identity: IdentityService
+) -> TokenPair:
+    """An access token (minutes) and a one-use refresh token; 401 for any wrong detail."""
+    failures = request.app.state.rate_limiter.failures(LOGIN_FAILURES, request)
+    return await identity.log_in(
+        session, email=body.email, password=body.password, failures=failures
+    )
+
+
+@router.post(
+    "/v1/auth/refresh", summary="Trade a refresh token for a new pair", responses=_AUTH_ERRORS
+)
+async def refresh(
+    body: RefreshRequest, session: WriteSession, identity: IdentityService
+) -> TokenPair:
+    """Each refresh token works once; presenting a used one ends its whole session."""
+    return await identity.refresh(session, refresh_token=body.refresh_token)
+
+
+@router.post("/v1/auth/logout", status_code=204, summary="End this session", responses=_AUTH_ERRORS)
+async def log_out(
+    body: RefreshRequest, session: WriteSession, identity: IdentityService
+) -> Response:
+    """Revokes the refresh token's session; its access tokens stop working at once."""
+    await identity.log_out(session, refresh_token=body.refresh_token)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/v1/auth/logout-all", status_code=204, summary="End every session", responses=_AUTH_ERRORS
+)
+async def log_out_everywhere(
+    caller: CurrentUser, session: WriteSession, identity: IdentityService
+) -> Response:
+    """Revokes all of the caller's sessions."""
+    await identity.log_out_everywhere(session, caller.user_id)
+    return Response(status_code=204)
+
+
+@router.get("/v1/me", summary="The caller's account", responses=_AUTH_ERRORS)
+async def me(caller: CurrentUser, session: ReadSession, identity: IdentityService) -> Me:
+    """Who the access token belongs to."""
+    return await identity.me(session, caller.user_id)
+
+
+@router.get("/.well-known/jwks.json", summary="Public keys that verify access tokens")
+async def jwks(identity: IdentityService, response: Response) -> dict[str, Any]:
+    """The current key and any previous ones whose tokens may still be live."""
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return identity.keys.jwks()

@@ -1,0 +1,28 @@
+"""Identity's errors; each keeps a stable code."""
+
+from __future__ import annotations
+
+from hireboard.errors import AppError, NotAuthenticated
+
+
+class InvalidCredentials(NotAuthenticated):
+    code = "invalid_credentials"
+    title = "Invalid email or password"
+
+
+class InvalidToken(NotAuthenticated):
+    code = "invalid_token"
+    title = "Invalid or expired access token"
+
+
+class InvalidRefreshToken(NotAuthenticated):
+    code = "invalid_refresh_token"
+    title = "Invalid, used or revoked refresh token"
+    # Reuse detection revokes the token's family: that must commit even though we refuse.
+    keeps_changes = True
+
+
+class WeakPassword(AppError):
+    status = 422
+    code = "weak_password"
+    title = "Password does not meet the rules"

@@ -1,0 +1,50 @@
+"""Request and response bodies of the auth API; unknown fields are refused (422)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SignUp(Strict):
+    email: EmailStr
+    password: str = Field(max_length=128)
+    name: str = Field(min_length=1, max_length=200)
+
+
+class Login(Strict):
+    email: EmailStr
+    password: str = Field(max_length=128)
+
+
+class RefreshRequest(Strict):
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class Accepted(BaseModel):
+    status: Literal["accepted"] = "accepted"
+    detail: str
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105
+
+    expires_in: int
+    refresh_token: str
+
+
+class Me(BaseModel):
+    id: uuid.UUID
+    email: str
+    name: str
+    is_platform_admin: bool
+    email_verified: bool
+    created_at: datetime

@@ -1,0 +1,148 @@
+"""Sign-up, login, token refresh with rotation and reuse detection, logout."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hireboard.config import Settings
+from hireboard.errors import NotAuthenticated
+from hireboard.identity import repository
+from hireboard.identity.errors import (
+    InvalidCredentials,
+    InvalidRefreshToken,
+    InvalidToken,
+    WeakPassword,
+)
+from hireboard.identity.keys import SigningKeys
+from hireboard.identity.passwords import Passwords, password_problems
+from hireboard.identity.schemas import Accepted, Me, TokenPair
+from hireboard.identity.tokens import (
+    AccessClaims,
+    hash_refresh_token,
+    issue_access_token,
+    new_refresh_token,
+    verify_access_token,
+)
+
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+SIGNUP_ACCEPTED = Accepted(
+    detail="If the address can be used, an email with the next step is on its way."
+)
+
+
+class FailureLimit(Protocol):
+    """Counts failed logins per submitted email (see kit.ratelimit)."""
+
+    async def check(self, key: str) -> None: ...  # raises 429 once over the limit
+    async def record(self, key: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Identity:
+    settings: Settings
+    keys: SigningKeys
+    passwords: Passwords
+
+    async def sign_up(
+        self, session: AsyncSession, *, email: str, password: str, name: str
+    ) -> Accepted:
+        """Same answer whether or not the email has an account (the email says which)."""
+        email = normalise_email(email)
+        problems = password_problems(password, email)
+        if problems:
+            raise WeakPassword(
+                "The password " + " and ".join(problems) + ".",
+                errors=[
+                    {"loc": ["body", "password"], "msg": p, "code": "weak_password"}
+                    for p in problems
+                ],
+            )
+        # Hashing happens for taken addresses too, so the timing does not tell them apart.
+        await repository.create_user(session, email, name.strip(), self.passwords.hash(password))
+        return SIGNUP_ACCEPTED
+
+    async def log_in(
+        self, session: AsyncSession, *, email: str, password: str, failures: FailureLimit
+    ) -> TokenPair:
+        email = normalise_email(email)
+        await failures.check(email)
+        user = await repository.get_user_by_email(session, email)
+        if user is None:
+            self.passwords.waste_time(password)
+        if (
+            user is None
+            or not self.passwords.verify(user.password_hash, password)
+            or user.disabled_at
+        ):
+            await failures.record(email)
+            raise InvalidCredentials("The email or password is wrong.")
+        expires = datetime.now(UTC) + timedelta(seconds=self.settings.refresh_family_ttl_s)
+        session_id = await repository.create_session(session, user.id, expires)
+        return await self._pair(session, user.id, session_id)
+
+    async def refresh(self, session: AsyncSession, *, refresh_token: str) -> TokenPair:
+        row = await repository.lock_refresh_token(
+            session, hash_refresh_token(refresh_token), self.settings.refresh_reuse_grace_seconds
+        )
+        if row is None or row.revoked_at is not None or row.expired or row.disabled_at is not None:
+            raise InvalidRefreshToken("Log in again.")
+        if row.used_at is not None:
+            if row.within_grace and row.latest_used:
+                return await self._pair(session, row.user_id, row.session_id)
+            # A used token presented again: it may be stolen. End the whole family (RFC 9700).
+            await repository.revoke_session(session, row.session_id)
+            raise InvalidRefreshToken("This refresh token was already used; the session is ended.")
+        await repository.mark_used(session, row.id)
+        return await self._pair(session, row.user_id, row.session_id)
+
+    async def authenticate(self, session: AsyncSession, authorization: str | None) -> AccessClaims:
+        """The caller behind ``Authorization: Bearer <access token>``, or 401."""
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise NotAuthenticated("Send Authorization: Bearer <access token>.", headers=_CHALLENGE)
+        claims = verify_access_token(self.keys, self.settings, token.strip())
+        if not await repository.session_is_live(session, claims.session_id, claims.user_id):
+            raise InvalidToken("The session has ended.", headers=_CHALLENGE)
+        return claims
+
+    async def log_out(self, session: AsyncSession, *, refresh_token: str) -> None:
+        row = await repository.lock_refresh_token(session, hash_refresh_token(refresh_token), 0)
+        if row is None:
+            raise InvalidRefreshToken("Unknown refresh token.")
+        await repository.revoke_session(session, row.session_id)
+
+    async def log_out_everywhere(self, session: AsyncSession, user_id: uuid.UUID) -> None:
+        await repository.revoke_user_sessions(session, user_id)
+
+    async def me(self, session: AsyncSession, user_id: uuid.UUID) -> Me:
+        user = await repository.get_user(session, user_id)
+        if user is None:  # deleted after the token was checked
+            raise InvalidCredentials("The account no longer exists.")
+        return Me(
+            id=user.id,
+            email=user.email,
+            name=user.name,
+            is_platform_admin=user.is_platform_admin,
+            email_verified=user.email_verified_at is not None,
+            created_at=user.created_at,
+        )
+
+    async def _pair(
+        self, session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID
+    ) -> TokenPair:
+        refresh, refresh_hash = new_refresh_token()
+        await repository.add_refresh_token(session, session_id, refresh_hash)
+        return TokenPair(
+            access_token=issue_access_token(self.keys, self.settings, user_id, session_id),
+            expires_in=self.settings.access_token_ttl_s,
+            refresh_token=refresh,
+        )
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
