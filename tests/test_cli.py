@@ -40,6 +40,8 @@ def env(database_url: str, tmp_path: Path) -> dict[str, str]:
         ["jobs", "failed"],
         ["jobs", "retry"],
         ["jobs", "discard"],
+        ["users"],
+        ["users", "create-admin"],
         ["version"],
     ],
 )

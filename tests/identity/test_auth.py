@@ -291,3 +291,43 @@ def test_development_key_is_kept_in_the_data_directory(database_url: str, tmp_pa
     assert first.kid == second.kid
     key_file = tmp_path / "keys" / "jwt-ed25519.pem"
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+
+
+async def test_change_password_ends_other_sessions(api: httpx.AsyncClient, email: str) -> None:
+    here = await signed_up(api, email)
+    elsewhere = (
+        await api.post("/v1/auth/token", json={"email": email, "password": PASSWORD})
+    ).json()
+    new_password = "an even longer passphrase"  # noqa: S105 - a test account's password
+    wrong = await api.post(
+        "/v1/me/password",
+        json={"current_password": "not it at all", "new_password": new_password},
+        headers=bearer(here["access_token"]),
+    )
+    assert wrong.status_code == 403
+    assert wrong.json()["code"] == "wrong_password"
+    changed = await api.post(
+        "/v1/me/password",
+        json={"current_password": PASSWORD, "new_password": new_password},
+        headers=bearer(here["access_token"]),
+    )
+    assert changed.status_code == 204
+    assert (await api.get("/v1/me", headers=bearer(here["access_token"]))).status_code == 200
+    assert (await api.get("/v1/me", headers=bearer(elsewhere["access_token"]))).status_code == 401
+    old = await api.post("/v1/auth/token", json={"email": email, "password": PASSWORD})
+    assert old.status_code == 401
+    assert (
+        await api.post("/v1/auth/token", json={"email": email, "password": new_password})
+    ).status_code == 200
+
+
+async def test_signups_per_address_are_limited(
+    database_url: str, tmp_path: Path, email: str
+) -> None:
+    app = create_app(make_settings(database_url, tmp_path, signups_per_address="1/hour"))
+    async with running(app) as client:
+        body = {"email": email, "password": PASSWORD, "name": "Ada"}
+        assert (await client.post("/v1/auth/signup", json=body)).status_code == 202
+        limited = await client.post("/v1/auth/signup", json=body)
+    assert limited.status_code == 429
+    assert limited.json()["code"] == "rate_limited"

@@ -8,7 +8,15 @@ from fastapi import APIRouter, Request, Response
 
 from hireboard.db import ReadSession, WriteSession
 from hireboard.identity.auth import CurrentUser, IdentityService
-from hireboard.identity.schemas import Accepted, Login, Me, RefreshRequest, SignUp, TokenPair
+from hireboard.identity.schemas import (
+    Accepted,
+    Login,
+    Me,
+    PasswordChange,
+    RefreshRequest,
+    SignUp,
+    TokenPair,
+)
 from hireboard.kit.problem import problem_responses
 from hireboard.kit.ratelimit import Policy, rate_limit
 from hireboard.kit.routing import JSONRoute
@@ -84,6 +92,22 @@ async def log_out_everywhere(
 ) -> Response:
     """Revokes all of the caller's sessions."""
     await identity.log_out_everywhere(session, caller.user_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/v1/me/password",
+    status_code=204,
+    summary="Change the password (ends the other sessions)",
+    responses=problem_responses(401, 403, 422),
+)
+async def change_password(
+    body: PasswordChange, caller: CurrentUser, session: WriteSession, identity: IdentityService
+) -> Response:
+    """Needs the current password; this session stays, every other one ends."""
+    await identity.change_password(
+        session, caller, current=body.current_password, new=body.new_password
+    )
     return Response(status_code=204)
 
 

@@ -22,6 +22,12 @@ class InvalidRefreshToken(NotAuthenticated):
     keeps_changes = True
 
 
+class WrongPassword(AppError):
+    status = 403
+    code = "wrong_password"
+    title = "The current password is wrong"
+
+
 class WeakPassword(AppError):
     status = 422
     code = "weak_password"

@@ -42,6 +42,47 @@ async def create_user(session: AsyncSession, email: str, name: str, password_has
     return result.scalar() is not None
 
 
+async def upsert_platform_admin(
+    session: AsyncSession, email: str, name: str, password_hash: str
+) -> bool:
+    """Create the admin, or promote an existing account (keeping its password); True if created."""
+    result = await session.execute(
+        text(
+            "INSERT INTO users (email, name, password_hash, is_platform_admin) "
+            "VALUES (:email, :name, :hash, true) "
+            "ON CONFLICT (email) DO UPDATE SET is_platform_admin = true, updated_at = now() "
+            "RETURNING (xmax = 0) AS created"
+        ),
+        {"email": email, "name": name, "hash": password_hash},
+    )
+    return bool(result.scalar_one())
+
+
+async def get_password_hash(session: AsyncSession, user_id: uuid.UUID) -> str | None:
+    result = await session.execute(
+        text("SELECT password_hash FROM users WHERE id = :id"), {"id": user_id}
+    )
+    value = result.scalar()
+    return None if value is None else str(value)
+
+
+async def set_password_hash(session: AsyncSession, user_id: uuid.UUID, password_hash: str) -> None:
+    await session.execute(
+        text("UPDATE users SET password_hash = :hash, updated_at = now() WHERE id = :id"),
+        {"id": user_id, "hash": password_hash},
+    )
+
+
+async def revoke_other_sessions(session: AsyncSession, user_id: uuid.UUID, keep: uuid.UUID) -> None:
+    await session.execute(
+        text(
+            "UPDATE auth_sessions SET revoked_at = now() "
+            "WHERE user_id = :id AND id <> :keep AND revoked_at IS NULL"
+        ),
+        {"id": user_id, "keep": keep},
+    )
+
+
 async def create_session(
     session: AsyncSession, user_id: uuid.UUID, expires_at: datetime
 ) -> uuid.UUID:

@@ -28,6 +28,11 @@ class RefreshRequest(Strict):
     refresh_token: str = Field(min_length=1, max_length=200)
 
 
+class PasswordChange(Strict):
+    current_password: str = Field(max_length=128)
+    new_password: str = Field(max_length=128)
+
+
 class Accepted(BaseModel):
     status: Literal["accepted"] = "accepted"
     detail: str

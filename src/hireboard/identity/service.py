@@ -17,6 +17,7 @@ from hireboard.identity.errors import (
     InvalidRefreshToken,
     InvalidToken,
     WeakPassword,
+    WrongPassword,
 )
 from hireboard.identity.keys import SigningKeys
 from hireboard.identity.passwords import Passwords, password_problems
@@ -53,6 +54,34 @@ class Identity:
     ) -> Accepted:
         """Same answer whether or not the email has an account (the email says which)."""
         email = normalise_email(email)
+        self._check_password(password, email)
+        # Hashing happens for taken addresses too, so the timing does not tell them apart.
+        await repository.create_user(session, email, name.strip(), self.passwords.hash(password))
+        return SIGNUP_ACCEPTED
+
+    async def create_platform_admin(
+        self, session: AsyncSession, *, email: str, name: str, password: str
+    ) -> bool:
+        """The board operator's account; an existing account is promoted. True if created."""
+        email = normalise_email(email)
+        self._check_password(password, email)
+        return await repository.upsert_platform_admin(
+            session, email, name, self.passwords.hash(password)
+        )
+
+    async def change_password(
+        self, session: AsyncSession, caller: AccessClaims, *, current: str, new: str
+    ) -> None:
+        """Needs the current password; every other session of the account ends."""
+        stored = await repository.get_password_hash(session, caller.user_id)
+        if stored is None or not self.passwords.verify(stored, current):
+            raise WrongPassword("The current password is wrong.")
+        user = await repository.get_user(session, caller.user_id)
+        self._check_password(new, user.email if user else "")
+        await repository.set_password_hash(session, caller.user_id, self.passwords.hash(new))
+        await repository.revoke_other_sessions(session, caller.user_id, keep=caller.session_id)
+
+    def _check_password(self, password: str, email: str) -> None:
         problems = password_problems(password, email)
         if problems:
             raise WeakPassword(
@@ -62,9 +91,6 @@ class Identity:
                     for p in problems
                 ],
             )
-        # Hashing happens for taken addresses too, so the timing does not tell them apart.
-        await repository.create_user(session, email, name.strip(), self.passwords.hash(password))
-        return SIGNUP_ACCEPTED
 
     async def log_in(
         self, session: AsyncSession, *, email: str, password: str, failures: FailureLimit
