@@ -50,6 +50,7 @@ def test_production_refuses_missing_secrets() -> None:
     assert "HIREBOARD_DATABASE_URL" in message
     assert "HIREBOARD_METRICS_TOKEN" in message
     assert "HIREBOARD_JWT_PRIVATE_KEY" in message
+    assert "HIREBOARD_SMTP_HOST" in message
 
 
 @pytest.mark.parametrize("token", ["changeme", "secret", "short-but-random"])
@@ -59,6 +60,7 @@ def test_production_refuses_default_or_weak_secrets(token: str) -> None:
             env="production",
             database_url=SecretStr("postgresql://db/x"),
             jwt_private_key=JWT_KEY,
+            smtp_host="smtp.example",
             metrics_token=SecretStr(token),
         )
 
@@ -68,6 +70,7 @@ def test_production_accepts_real_secrets_or_a_metrics_port() -> None:
         env="production",
         database_url=SecretStr("postgresql://db/x"),
         jwt_private_key=JWT_KEY,
+        smtp_host="smtp.example",
         metrics_token=SecretStr(STRONG),
     )
     assert not with_token.show_docs
@@ -75,6 +78,7 @@ def test_production_accepts_real_secrets_or_a_metrics_port() -> None:
         env="production",
         database_url=SecretStr("postgresql://db/x"),
         jwt_private_key=JWT_KEY,
+        smtp_host="smtp.example",
         metrics_port=9100,
     )
     assert with_port.production_problems() == []
@@ -85,6 +89,7 @@ def test_docs_can_be_enabled_in_production() -> None:
         env="production",
         database_url=SecretStr("postgresql://db/x"),
         jwt_private_key=JWT_KEY,
+        smtp_host="smtp.example",
         metrics_port=9100,
         docs_enabled=True,
     )

@@ -38,6 +38,7 @@ from hireboard.kit.routing import JSONRoute
 from hireboard.observability.metrics import Metrics, MetricsMiddleware, PoolCollector
 from hireboard.observability.tracing import TracingMiddleware
 from hireboard.worker import repository as jobs_repository
+from hireboard.worker.registry import load_tasks
 
 logger = logging.getLogger("hireboard.app")
 _DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect"})
@@ -49,6 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
     if settings.database_url is None:
         raise ValueError("create_app needs a database URL; the CLI starts the embedded one first")
     owner_url = settings.database_url.get_secret_value()
+    load_tasks(settings.worker_task_modules)
     metrics = Metrics()
 
     @asynccontextmanager

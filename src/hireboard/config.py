@@ -85,6 +85,16 @@ class Settings(BaseSettings):
     login_failures_per_email: str = "10/15 minutes"
     login_attempts_per_address: str = "300/15 minutes"
     signups_per_address: str = "60/hour"
+    resets_per_address: str = "60/hour"
+
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    mail_from: str = "hireboard <no-reply@hireboard.invalid>"
+    verify_email_token_ttl_s: int = Field(default=48 * 3600, ge=60)
+    password_reset_token_ttl_s: int = Field(default=3600, ge=60)
 
     outbound_connect_timeout_s: float = Field(default=3.0, gt=0)
     outbound_read_timeout_s: float = Field(default=10.0, gt=0)
@@ -134,6 +144,10 @@ class Settings(BaseSettings):
             problems.append(
                 "HIREBOARD_DATABASE_URL is required (no embedded database in production)"
             )
+        if self.smtp_host is None:
+            problems.append(
+                "HIREBOARD_SMTP_HOST is required (development writes mail to the outbox)"
+            )
         if self.jwt_private_key is None:
             problems.append("HIREBOARD_JWT_PRIVATE_KEY (an Ed25519 private key, PEM) is required")
         if self.metrics_port is None and not _is_strong(self.metrics_token):
@@ -142,6 +156,11 @@ class Settings(BaseSettings):
                 f"{_MIN_SECRET_LENGTH} characters, or set HIREBOARD_METRICS_PORT"
             )
         return problems
+
+    @property
+    def base_url(self) -> str:
+        """Where links in emails and feeds point."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def is_development(self) -> bool:

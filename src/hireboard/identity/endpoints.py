@@ -10,9 +10,12 @@ from hireboard.db import ReadSession, WriteSession
 from hireboard.identity.auth import CurrentUser, IdentityService
 from hireboard.identity.schemas import (
     Accepted,
+    EmailOnly,
     Login,
     Me,
+    OneTimeToken,
     PasswordChange,
+    PasswordReset,
     RefreshRequest,
     SignUp,
     TokenPair,
@@ -25,6 +28,9 @@ router = APIRouter(route_class=JSONRoute, tags=["auth"])
 
 SIGNUPS = Policy(
     "signup", lambda r: r.app.state.settings.signups_per_address, on_store_error="closed"
+)
+RESETS = Policy(
+    "password_reset", lambda r: r.app.state.settings.resets_per_address, on_store_error="closed"
 )
 LOGINS = Policy(
     "login", lambda r: r.app.state.settings.login_attempts_per_address, on_store_error="closed"
@@ -63,6 +69,48 @@ async def log_in(
     return await identity.log_in(
         session, email=body.email, password=body.password, failures=failures
     )
+
+
+@router.post(
+    "/v1/auth/verify-email",
+    status_code=204,
+    summary="Confirm an email address",
+    responses=_AUTH_ERRORS,
+)
+async def verify_email(
+    body: OneTimeToken, session: WriteSession, identity: IdentityService
+) -> Response:
+    """Spends the token from the verification email."""
+    await identity.verify_email(session, token=body.token)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/v1/auth/password-reset",
+    status_code=202,
+    summary="Ask for a password-reset email",
+    dependencies=[rate_limit(RESETS)],
+    responses=_AUTH_ERRORS,
+)
+async def request_password_reset(
+    body: EmailOnly, session: WriteSession, identity: IdentityService
+) -> Accepted:
+    """Always 202 with the same body, whether or not the address has an account."""
+    return await identity.request_password_reset(session, email=body.email)
+
+
+@router.post(
+    "/v1/auth/password-reset/confirm",
+    status_code=204,
+    summary="Set a new password",
+    responses=_AUTH_ERRORS,
+)
+async def confirm_password_reset(
+    body: PasswordReset, session: WriteSession, identity: IdentityService
+) -> Response:
+    """Spends the reset token, sets the password and ends every session of the account."""
+    await identity.confirm_password_reset(session, token=body.token, new_password=body.new_password)
+    return Response(status_code=204)
 
 
 @router.post(

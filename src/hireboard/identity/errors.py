@@ -22,6 +22,12 @@ class InvalidRefreshToken(NotAuthenticated):
     keeps_changes = True
 
 
+class InvalidOneTimeToken(AppError):
+    status = 400
+    code = "invalid_one_time_token"
+    title = "The link is invalid, expired or already used"
+
+
 class WrongPassword(AppError):
     status = 403
     code = "wrong_password"

@@ -13,7 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 async def get_user_by_email(session: AsyncSession, email: str) -> Row[Any] | None:
     result = await session.execute(
-        text("SELECT id, email, name, password_hash, disabled_at FROM users WHERE email = :email"),
+        text(
+            "SELECT id, email, name, password_hash, disabled_at, email_verified_at "
+            "FROM users WHERE email = :email"
+        ),
         {"email": email},
     )
     return result.one_or_none()
@@ -155,3 +158,40 @@ async def session_is_live(session: AsyncSession, session_id: uuid.UUID, user_id:
         {"sid": session_id, "uid": user_id},
     )
     return result.scalar() is not None
+
+
+async def add_one_time_token(
+    session: AsyncSession, user_id: uuid.UUID, purpose: str, token_hash: str, ttl_s: int
+) -> None:
+    await session.execute(
+        text(
+            "INSERT INTO one_time_tokens (user_id, purpose, token_hash, expires_at) "
+            "VALUES (:user, :purpose, :hash, now() + make_interval(secs => :ttl))"
+        ),
+        {"user": user_id, "purpose": purpose, "hash": token_hash, "ttl": ttl_s},
+    )
+
+
+async def use_one_time_token(
+    session: AsyncSession, token_hash: str, purpose: str
+) -> uuid.UUID | None:
+    """Spend an unexpired, unused token; the user it belongs to, or None."""
+    result = await session.execute(
+        text(
+            "UPDATE one_time_tokens SET used_at = now() "
+            "WHERE token_hash = :hash AND purpose = :purpose AND used_at IS NULL "
+            "AND expires_at > now() RETURNING user_id"
+        ),
+        {"hash": token_hash, "purpose": purpose},
+    )
+    value = result.scalar()
+    return None if value is None else uuid.UUID(str(value))
+
+
+async def mark_email_verified(session: AsyncSession, user_id: uuid.UUID) -> None:
+    await session.execute(
+        text(
+            "UPDATE users SET email_verified_at = coalesce(email_verified_at, now()) WHERE id = :id"
+        ),
+        {"id": user_id},
+    )

@@ -33,6 +33,19 @@ class PasswordChange(Strict):
     new_password: str = Field(max_length=128)
 
 
+class EmailOnly(Strict):
+    email: EmailStr
+
+
+class OneTimeToken(Strict):
+    token: str = Field(min_length=1, max_length=200)
+
+
+class PasswordReset(Strict):
+    token: str = Field(min_length=1, max_length=200)
+    new_password: str = Field(max_length=128)
+
+
 class Accepted(BaseModel):
     status: Literal["accepted"] = "accepted"
     detail: str

@@ -14,6 +14,7 @@ from hireboard.errors import NotAuthenticated
 from hireboard.identity import repository
 from hireboard.identity.errors import (
     InvalidCredentials,
+    InvalidOneTimeToken,
     InvalidRefreshToken,
     InvalidToken,
     WeakPassword,
@@ -29,8 +30,10 @@ from hireboard.identity.tokens import (
     new_refresh_token,
     verify_access_token,
 )
+from hireboard.worker import defer
 
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
+RESET_ACCEPTED = Accepted(detail="If the address has an account, a reset link is on its way.")
 SIGNUP_ACCEPTED = Accepted(
     detail="If the address can be used, an email with the next step is on its way."
 )
@@ -56,8 +59,38 @@ class Identity:
         email = normalise_email(email)
         self._check_password(password, email)
         # Hashing happens for taken addresses too, so the timing does not tell them apart.
-        await repository.create_user(session, email, name.strip(), self.passwords.hash(password))
+        created = await repository.create_user(
+            session, email, name.strip(), self.passwords.hash(password)
+        )
+        await defer(session, "identity.signup_email", email=email, created=created)
         return SIGNUP_ACCEPTED
+
+    async def request_password_reset(self, session: AsyncSession, *, email: str) -> Accepted:
+        """Always accepted; the job mails a link only when the address has an account."""
+        await defer(session, "identity.password_reset_email", email=normalise_email(email))
+        return RESET_ACCEPTED
+
+    async def verify_email(self, session: AsyncSession, *, token: str) -> None:
+        user_id = await repository.use_one_time_token(
+            session, hash_refresh_token(token), "verify_email"
+        )
+        if user_id is None:
+            raise InvalidOneTimeToken("Ask for a new verification email.")
+        await repository.mark_email_verified(session, user_id)
+
+    async def confirm_password_reset(
+        self, session: AsyncSession, *, token: str, new_password: str
+    ) -> None:
+        """Sets the password and ends every session of the account."""
+        user_id = await repository.use_one_time_token(
+            session, hash_refresh_token(token), "reset_password"
+        )
+        user = await repository.get_user(session, user_id) if user_id else None
+        if user_id is None or user is None:
+            raise InvalidOneTimeToken("Ask for a new reset link.")
+        self._check_password(new_password, user.email)
+        await repository.set_password_hash(session, user_id, self.passwords.hash(new_password))
+        await repository.revoke_user_sessions(session, user_id)
 
     async def create_platform_admin(
         self, session: AsyncSession, *, email: str, name: str, password: str

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import procrastinate
@@ -12,6 +13,7 @@ from procrastinate import JobContext, RetryStrategy
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from hireboard.config import Settings
 from hireboard.kit.request_context import request_id_var
 from hireboard.observability.tracing import job_span
 
@@ -24,10 +26,27 @@ registry = procrastinate.Blueprint()
 
 # Set by the worker process before it runs jobs (worker.runner).
 _sessions: dict[str, async_sessionmaker[AsyncSession]] = {}
+_settings: dict[str, Settings] = {}
 
 
-def bind_sessions(sessions: async_sessionmaker[AsyncSession]) -> None:
+def bind_runtime(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> None:
     _sessions["write"] = sessions
+    _settings["current"] = settings
+
+
+def job_settings() -> Settings:
+    """The worker's settings, for handlers that need more than their session."""
+    return _settings["current"]
+
+
+# Modules whose import registers tasks. The API imports them too: deferring looks the
+# task up, so a typo fails at the call instead of in a worker later.
+TASK_MODULES = ("hireboard.worker.system_tasks", "hireboard.identity.tasks")
+
+
+def load_tasks(extra: Sequence[str] = ()) -> None:
+    for module in (*TASK_MODULES, *extra):
+        importlib.import_module(module)
 
 
 def task(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 from typing import Any
 
@@ -12,12 +11,9 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from hireboard.config import Settings
 from hireboard.db import Database, connect_options
-from hireboard.worker.registry import bind_sessions, registry
+from hireboard.worker.registry import bind_runtime, load_tasks, registry
 
 logger = logging.getLogger("hireboard.worker")
-
-# Modules whose import registers tasks; a worker imports them all before it starts.
-TASK_MODULES = ("hireboard.worker.system_tasks",)
 
 
 def build_app(settings: Settings, owner_url: str) -> procrastinate.App:
@@ -29,7 +25,7 @@ def build_app(settings: Settings, owner_url: str) -> procrastinate.App:
     connector = procrastinate.PsycopgConnector(
         conninfo=make_conninfo(**params), min_size=1, max_size=settings.worker_concurrency + 2
     )
-    app = procrastinate.App(connector=connector, import_paths=list(TASK_MODULES))
+    app = procrastinate.App(connector=connector)
     app.add_tasks_from(registry, namespace="")
     return app
 
@@ -38,10 +34,9 @@ async def run_worker(
     settings: Settings, owner_url: str, *, install_signal_handlers: bool = True
 ) -> None:
     """Run jobs until SIGTERM/SIGINT (or cancellation): running jobs finish, then it exits."""
-    for module in (*TASK_MODULES, *settings.worker_task_modules):
-        importlib.import_module(module)
+    load_tasks(settings.worker_task_modules)
     database = Database.connect(settings, owner_url)
-    bind_sessions(database.write_sessions)
+    bind_runtime(database.write_sessions, settings)
     app = build_app(settings, owner_url)
     stall = settings.job_stall_timeout_s
     async with app.open_async():
