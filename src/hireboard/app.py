@@ -55,53 +55,11 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.database = Database.connect(settings, owner_url)
-        app.state.identity = Identity(settings, load_keys(settings), Passwords(settings))
-        app.state.idempotency = IdempotencyStore(
-            app.state.database.write_engine, timedelta(seconds=settings.idempotency_ttl_s)
-        )
-        app.state.head_revision = migrate.head_revision(settings, owner_url)
-        app.state.rate_limiter = RateLimiter(
-            settings.redis_url.get_secret_value() if settings.redis_url else None,
-            metrics.rate_limit_store_errors,
-        )
-        app.state.outbound = OutboundClient(
-            OutboundPolicy(
-                connect_timeout_s=settings.outbound_connect_timeout_s,
-                read_timeout_s=settings.outbound_read_timeout_s,
-                retries=settings.outbound_retries,
-                failure_threshold=settings.outbound_failure_threshold,
-                reset_after_s=settings.outbound_reset_after_s,
-            ),
-            metrics.registry,
-        )
-        app.state.redis = (
-            Redis.from_url(settings.redis_url.get_secret_value()) if settings.redis_url else None
-        )
-        engines = {"write": app.state.database.write_engine, "read": app.state.database.read_engine}
-        pools = PoolCollector(
-            engines if settings.read_database_url else {"write": engines["write"]}
-        )
-        metrics.registry.register(pools)
-        metrics_server = (
-            start_http_server(settings.metrics_port, addr=settings.host, registry=metrics.registry)[
-                0
-            ]
-            if settings.metrics_port is not None
-            else None
-        )
+        _open_state(app, settings, owner_url, metrics)
         try:
             yield
         finally:
-            metrics.registry.unregister(pools)
-            if metrics_server is not None:
-                metrics_server.shutdown()
-                metrics_server.server_close()
-            await app.state.rate_limiter.close()
-            await app.state.outbound.aclose()
-            await app.state.database.dispose()
-            if app.state.redis is not None:
-                await app.state.redis.aclose()
+            await _close_state(app, metrics)
 
     app = FastAPI(
         title="hireboard",
@@ -124,6 +82,55 @@ def create_app(settings: Settings) -> FastAPI:
         _add_metrics_route(app, settings, metrics)
     _add_middleware(app, settings, metrics)
     return app
+
+
+def _open_state(app: FastAPI, settings: Settings, owner_url: str, metrics: Metrics) -> None:
+    """Everything the app holds for its lifetime, on ``app.state``."""
+    state = app.state
+    state.database = Database.connect(settings, owner_url)
+    state.identity = Identity(settings, load_keys(settings), Passwords(settings))
+    state.idempotency = IdempotencyStore(
+        state.database.write_engine, timedelta(seconds=settings.idempotency_ttl_s)
+    )
+    state.head_revision = migrate.head_revision(settings, owner_url)
+    redis_url = settings.redis_url.get_secret_value() if settings.redis_url else None
+    state.rate_limiter = RateLimiter(redis_url, metrics.rate_limit_store_errors)
+    state.redis = Redis.from_url(redis_url) if redis_url else None
+    state.outbound = OutboundClient(_outbound_policy(settings), metrics.registry)
+    engines = {"write": state.database.write_engine}
+    if settings.read_database_url:
+        engines["read"] = state.database.read_engine
+    state.pool_collector = PoolCollector(engines)
+    metrics.registry.register(state.pool_collector)
+    state.metrics_server = None
+    if settings.metrics_port is not None:
+        server, _ = start_http_server(
+            settings.metrics_port, addr=settings.host, registry=metrics.registry
+        )
+        state.metrics_server = server
+
+
+async def _close_state(app: FastAPI, metrics: Metrics) -> None:
+    state = app.state
+    metrics.registry.unregister(state.pool_collector)
+    if state.metrics_server is not None:
+        state.metrics_server.shutdown()
+        state.metrics_server.server_close()
+    await state.rate_limiter.close()
+    await state.outbound.aclose()
+    await state.database.dispose()
+    if state.redis is not None:
+        await state.redis.aclose()
+
+
+def _outbound_policy(settings: Settings) -> OutboundPolicy:
+    return OutboundPolicy(
+        connect_timeout_s=settings.outbound_connect_timeout_s,
+        read_timeout_s=settings.outbound_read_timeout_s,
+        retries=settings.outbound_retries,
+        failure_threshold=settings.outbound_failure_threshold,
+        reset_after_s=settings.outbound_reset_after_s,
+    )
 
 
 async def _sample_job_metrics(database: Database, metrics: Metrics) -> None:
