@@ -52,8 +52,7 @@ async def write_in_read_session(item: NewItem, session: ReadSession) -> dict[str
 
 @pytest.fixture
 async def api(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    app.include_router(router)
-    async with running(app) as client:
+    async with running(app, router) as client:
         yield client
 
 

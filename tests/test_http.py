@@ -57,8 +57,7 @@ async def large() -> dict[str, list[str]]:
 
 @pytest.fixture
 async def api(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    app.include_router(router)
-    async with running(app) as client:
+    async with running(app, router) as client:
         yield client
 
 

@@ -55,8 +55,7 @@ async def create_thing(
 
 @pytest.fixture
 async def api(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    app.include_router(router)
-    async with running(app) as client:
+    async with running(app, router) as client:
         yield client
 
 
@@ -144,8 +143,7 @@ async def test_malformed_keys_are_400(api: httpx.AsyncClient, name: str, key: st
 
 
 async def test_key_is_scoped_by_path_and_caller(app: FastAPI, database_url: str, name: str) -> None:
-    app.include_router(router)
-    async with running(app) as client:
+    async with running(app, router) as client:
         await client.post("/test/things/a", json={"name": name}, headers=keyed(f"{name}-k"))
         await client.post("/test/things/b", json={"name": name}, headers=keyed(f"{name}-k"))
         other_caller = httpx.AsyncClient(

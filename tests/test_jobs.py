@@ -82,8 +82,7 @@ async def eventually(check: Callable[[], object], within: float = 20) -> None:
 
 @pytest.fixture
 async def api(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    app.include_router(router)
-    async with running(app) as client:
+    async with running(app, router) as client:
         yield client
 
 

@@ -55,8 +55,7 @@ async def traced(session: WriteSession, marker: str) -> dict[str, int]:
 
 @pytest.fixture
 async def api(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    app.include_router(router)
-    async with running(app) as client:
+    async with running(app, router) as client:
         yield client
 
 
