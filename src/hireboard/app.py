@@ -37,6 +37,7 @@ from hireboard.kit.ratelimit import RateLimiter
 from hireboard.kit.routing import JSONRoute
 from hireboard.observability.metrics import Metrics, MetricsMiddleware, PoolCollector
 from hireboard.observability.tracing import TracingMiddleware
+from hireboard.organizations import endpoints as organization_endpoints
 from hireboard.worker import repository as jobs_repository
 from hireboard.worker.registry import load_tasks
 
@@ -78,6 +79,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health.router)
     app.include_router(v1_router())
     app.include_router(identity_endpoints.router)
+    app.include_router(organization_endpoints.router)
     if settings.metrics_port is None:
         _add_metrics_route(app, settings, metrics)
     _add_middleware(app, settings, metrics)

@@ -95,6 +95,11 @@ class Settings(BaseSettings):
     mail_from: str = "hireboard <no-reply@hireboard.invalid>"
     verify_email_token_ttl_s: int = Field(default=48 * 3600, ge=60)
     password_reset_token_ttl_s: int = Field(default=3600, ge=60)
+    require_verified_email: bool | None = None
+    invitation_ttl_s: int = Field(default=7 * 24 * 3600, ge=60)
+    api_key_default_ttl_days: int = Field(default=90, ge=1)
+    api_key_max_ttl_days: int = Field(default=365, ge=1)
+    api_key_touch_interval_s: int = Field(default=60, ge=0)
 
     outbound_connect_timeout_s: float = Field(default=3.0, gt=0)
     outbound_read_timeout_s: float = Field(default=10.0, gt=0)
@@ -165,6 +170,13 @@ class Settings(BaseSettings):
     @property
     def is_development(self) -> bool:
         return self.env == "development"
+
+    @property
+    def verified_email_required(self) -> bool:
+        """Unverified users may log in, but not create organizations, publish or apply."""
+        if self.require_verified_email is None:
+            return not self.is_development
+        return self.require_verified_email
 
     @property
     def show_docs(self) -> bool:

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
 
 from hireboard.config import Settings
 from hireboard.errors import AppError
+from hireboard.kit.caller import caller_id
 from hireboard.kit.idempotency import IdempotencyStore, KeyedRequest
 from hireboard.observability.tracing import instrument_engine
 
@@ -101,6 +102,9 @@ async def write_session(request: Request) -> AsyncIterator[AsyncSession]:
         try:
             await session.begin()
             if keyed is not None:
+                # Scoped by the authenticated caller when authentication ran first (routes
+                # declare the caller before the session), else by the client address.
+                keyed.caller = caller_id(request)
                 await store.claim(session, keyed)
             yield session
             if keyed is not None:

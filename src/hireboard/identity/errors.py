@@ -8,6 +8,8 @@ from hireboard.errors import AppError, NotAuthenticated
 class InvalidCredentials(NotAuthenticated):
     code = "invalid_credentials"
     title = "Invalid email or password"
+    # A failed login to a member's account is written to their organizations' audit logs.
+    keeps_changes = True
 
 
 class InvalidToken(NotAuthenticated):

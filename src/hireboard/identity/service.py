@@ -9,6 +9,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hireboard.access import audit
 from hireboard.config import Settings
 from hireboard.errors import NotAuthenticated
 from hireboard.identity import repository
@@ -139,6 +140,8 @@ class Identity:
             or user.disabled_at
         ):
             await failures.record(email)
+            if user is not None:
+                await audit.record_failed_login(session, user.id)
             raise InvalidCredentials("The email or password is wrong.")
         expires = datetime.now(UTC) + timedelta(seconds=self.settings.refresh_family_ttl_s)
         session_id = await repository.create_session(session, user.id, expires)

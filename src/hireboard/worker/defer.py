@@ -15,9 +15,15 @@ from hireboard.worker.registry import task_queue
 
 # procrastinate's own SQL entry point, called on the session's connection so the job row
 # commits or rolls back with everything else the request wrote.
+# The job also records who the transaction acts for (row-level security), read from the
+# session's own settings, and the worker acts for them too (worker.registry).
 _DEFER = text(
     "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, :priority, :lock, "
-    ":queueing_lock, CAST(:args AS jsonb), :scheduled_at)::procrastinate_job_to_defer_v1])"
+    ":queueing_lock, CAST(:args AS jsonb) || jsonb_build_object('_acting', jsonb_build_object("
+    "'user_id', current_setting('app.user_id', true), "
+    "'org_ids', current_setting('app.org_ids', true), "
+    "'platform_admin', current_setting('app.platform_admin', true))), "
+    ":scheduled_at)::procrastinate_job_to_defer_v1])"
 )
 
 

@@ -13,6 +13,7 @@ from procrastinate import JobContext, RetryStrategy
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from hireboard.access.context import restore_context
 from hireboard.config import Settings
 from hireboard.kit.request_context import request_id_var
 from hireboard.observability.tracing import job_span
@@ -41,7 +42,11 @@ def job_settings() -> Settings:
 
 # Modules whose import registers tasks. The API imports them too: deferring looks the
 # task up, so a typo fails at the call instead of in a worker later.
-TASK_MODULES = ("hireboard.worker.system_tasks", "hireboard.identity.tasks")
+TASK_MODULES = (
+    "hireboard.worker.system_tasks",
+    "hireboard.identity.tasks",
+    "hireboard.organizations.tasks",
+)
 
 
 def load_tasks(extra: Sequence[str] = ()) -> None:
@@ -67,9 +72,13 @@ def task(
 
     def decorate(handler: Handler) -> Handler:
         async def run(
-            context: JobContext, /, _meta: dict[str, str] | None = None, **args: Any
+            context: JobContext,
+            /,
+            _meta: dict[str, str] | None = None,
+            _acting: dict[str, str | None] | None = None,
+            **args: Any,
         ) -> None:
-            await _run_job(name, handler, context, _meta or {}, args)
+            await _run_job(name, handler, context, _meta or {}, _acting or {}, args)
 
         run.__doc__ = handler.__doc__
         registered: Any = registry.task(
@@ -89,7 +98,12 @@ def task(
 
 
 async def _run_job(
-    name: str, handler: Handler, context: JobContext, meta: dict[str, str], args: dict[str, Any]
+    name: str,
+    handler: Handler,
+    context: JobContext,
+    meta: dict[str, str],
+    acting: dict[str, str | None],
+    args: dict[str, Any],
 ) -> None:
     token = request_id_var.set(meta.get("request_id"))
     job = context.job
@@ -97,6 +111,8 @@ async def _run_job(
         with job_span(name, job_id=job.id, attempt=job.attempts, carrier=meta):
             sessions = _sessions["write"]
             async with sessions() as session, session.begin():
+                # The job acts for whoever deferred it (row-level security), or for nobody.
+                await restore_context(session, acting)
                 await handler(session, **args)
     except Exception as exc:
         logger.warning(

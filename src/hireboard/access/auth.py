@@ -1,0 +1,129 @@
+"""Authentication dependencies: who is calling (an access token or an API key), as an Actor.
+
+``CurrentActor`` needs credentials (401 without). ``OptionalActor`` lets anonymous callers
+through as ``ANONYMOUS``. Both leave the request's read session acting for the caller
+(row-level security); ``ActingWrite`` is the write transaction, acting for the caller too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hireboard.access import repository
+from hireboard.access.actor import ANONYMOUS, Actor, Role
+from hireboard.access.context import act_as, present_credential, set_context
+from hireboard.db import ReadSession, WriteSession, database_from
+from hireboard.errors import NotAuthenticated
+from hireboard.identity.auth import identity_from
+from hireboard.identity.errors import InvalidToken
+from hireboard.identity.tokens import verify_access_token
+from hireboard.kit.caller import CALLER_STATE
+
+API_KEY_PREFIX = "hbk_"
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+class InvalidApiKey(NotAuthenticated):
+    code = "invalid_api_key"
+    title = "Invalid, expired or revoked API key"
+
+
+def hash_api_key(key: str) -> str:
+    """Keys carry 256 random bits, so a fast hash is enough to store them safely."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+async def _user_actor(request: Request, session: AsyncSession, token: str) -> Actor:
+    identity = identity_from(request)
+    claims = verify_access_token(identity.keys, identity.settings, token)
+    await set_context(session, user_id=claims.user_id)  # lets the user's own memberships show
+    row = await repository.live_user(session, claims.session_id, claims.user_id)
+    if row is None:
+        raise InvalidToken("The session has ended.", headers=_CHALLENGE)
+    roles: dict[uuid.UUID, Role] = {uuid.UUID(k): v for k, v in row.roles.items()}
+    return Actor(
+        user_id=claims.user_id,
+        session_id=claims.session_id,
+        platform_admin=row.is_platform_admin,
+        email_verified=row.email_verified,
+        roles=roles,
+    )
+
+
+async def _api_key_actor(request: Request, session: AsyncSession, key: str) -> Actor:
+    settings = identity_from(request).settings
+    secret_hash = hash_api_key(key)
+    await present_credential(session, secret_hash)
+    row = await repository.api_key_by_hash(session, secret_hash, settings.api_key_touch_interval_s)
+    if row is None or row.revoked_at is not None or row.expired:
+        raise InvalidApiKey(
+            "Create a new key, or check that it was copied whole.", headers=_CHALLENGE
+        )
+    if row.stale:
+        # Recorded in its own short transaction: reads run read-only, and a failed request
+        # still used the key.
+        async with database_from(request).write_sessions() as write, write.begin():
+            await present_credential(write, secret_hash)
+            await repository.touch_api_key(write, secret_hash)
+    return Actor(
+        api_key_id=row.id,
+        api_key_organization_id=row.organization_id,
+        scopes=frozenset(row.scopes),
+    )
+
+
+async def _authenticate(request: Request, session: AsyncSession, header: str) -> Actor:
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise NotAuthenticated(
+            "Send Authorization: Bearer <access token or API key>.", headers=_CHALLENGE
+        )
+    if token.startswith(API_KEY_PREFIX):
+        actor = await _api_key_actor(request, session, token)
+    else:
+        actor = await _user_actor(request, session, token)
+    await act_as(session, actor)
+    setattr(request.state, CALLER_STATE, actor.caller_id)
+    return actor
+
+
+async def current_actor(request: Request, session: ReadSession) -> Actor:
+    header = request.headers.get("authorization")
+    if header is None:
+        raise NotAuthenticated(
+            "Send Authorization: Bearer <access token or API key>.", headers=_CHALLENGE
+        )
+    return await _authenticate(request, session, header)
+
+
+async def optional_actor(request: Request, session: ReadSession) -> Actor:
+    """Anonymous without an Authorization header; bad credentials are still 401."""
+    header = request.headers.get("authorization")
+    if header is None:
+        await act_as(session, ANONYMOUS)
+        return ANONYMOUS
+    return await _authenticate(request, session, header)
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+OptionalActor = Annotated[Actor, Depends(optional_actor)]
+
+
+async def acting_write(actor: CurrentActor, session: WriteSession) -> AsyncSession:
+    # The caller is resolved first, so an Idempotency-Key is scoped by them (db.write_session).
+    await act_as(session, actor)
+    return session
+
+
+async def acting_read(session: ReadSession, actor: CurrentActor) -> AsyncSession:
+    return session  # current_actor already made this (cached) session act for the caller
+
+
+ActingWrite = Annotated[AsyncSession, Depends(acting_write)]
+ActingRead = Annotated[AsyncSession, Depends(acting_read)]

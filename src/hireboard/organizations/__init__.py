@@ -1,0 +1,1 @@
+"""Employers: organizations, members and roles, invitations, API keys and the audit log."""

@@ -1,0 +1,174 @@
+"""Every route that takes an id, called as every kind of caller, answers as the policy says.
+
+The routes come from the OpenAPI document, so a new route joins the matrix by itself and
+fails here until its expected answers are written into ``EXPECTED``. A refused request
+must leave every row of the organizations untouched.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from fastapi import FastAPI
+
+from hireboard.app import create_app
+from tests.fixtures.app import running
+from tests.fixtures.database import make_settings, private_tmp_dir
+from tests.organizations.world import CALLERS, World, build_world, snapshot
+
+pytestmark = pytest.mark.anyio
+
+MANAGERS = {"owner", "admin"}
+MEMBERS = {"owner", "admin", "recruiter", "hiring_manager"}
+ALL_CALLERS = (*CALLERS, "api_key")
+
+
+@dataclass(frozen=True)
+class Expect:
+    """Who succeeds; the rest get 401 (anonymous), 404 (cannot see) or 403 (can see)."""
+
+    allowed: frozenset[str]
+    success: int = 200
+    public: bool = False  # the object is visible to every caller: outsiders get 403, not 404
+    body: dict[str, Any] | None = None
+    # Callers who may see the organization's private side without a role that allows this.
+    sees: frozenset[str] = frozenset({*MEMBERS, "platform_admin", "api_key"})
+
+    def status_for(self, caller: str) -> int:
+        if caller in self.allowed:
+            return self.success
+        if caller == "anonymous":
+            return 401
+        if self.public or caller in self.sees:
+            return 403
+        return 404
+
+
+def expect(allowed: set[str], **kwargs: Any) -> Expect:
+    return Expect(frozenset(allowed), **kwargs)
+
+
+ORG = "/v1/organizations/{organization_id}"
+EXPECTED: dict[tuple[str, str], Expect] = {
+    ("GET", ORG): expect(set(ALL_CALLERS)),
+    ("PATCH", ORG): expect(MANAGERS, public=True, body={"description": "Changed."}),
+    ("GET", ORG + "/members"): expect({*MEMBERS, "platform_admin", "api_key"}),
+    ("PATCH", ORG + "/members/{user_id}"): expect(MANAGERS, body={"role": "recruiter"}),
+    ("DELETE", ORG + "/members/{user_id}"): expect(MANAGERS, success=204),
+    ("GET", ORG + "/invitations"): expect({*MANAGERS, "platform_admin"}),
+    ("POST", ORG + "/invitations"): expect(
+        MANAGERS, success=201, body={"email": "new-person@example.com", "role": "recruiter"}
+    ),
+    ("DELETE", ORG + "/invitations/{invitation_id}"): expect(MANAGERS, success=204),
+    ("GET", ORG + "/api-keys"): expect({*MANAGERS, "platform_admin"}),
+    ("POST", ORG + "/api-keys"): expect(
+        MANAGERS, success=201, body={"name": "ats", "scopes": ["postings:read"]}
+    ),
+    ("DELETE", ORG + "/api-keys/{key_id}"): expect(MANAGERS, success=204),
+    ("GET", ORG + "/audit-log"): expect({*MANAGERS, "platform_admin"}),
+    # The token is the credential: only the invited address's account may accept.
+    ("POST", "/v1/invitations/{token}/accept"): expect(
+        {"candidate"}, public=True, sees=frozenset()
+    ),
+}
+
+
+def routes_with_ids() -> list[tuple[str, str]]:
+    settings = make_settings("postgresql://matrix@127.0.0.1/none", Path("/nonexistent"))
+    document = create_app(settings).openapi()
+    return sorted(
+        (method.upper(), path)
+        for path, operations in document["paths"].items()
+        if "{" in path
+        for method in operations
+    )
+
+
+ROUTES = routes_with_ids()
+
+
+def test_every_route_with_an_id_has_expectations() -> None:
+    missing = [route for route in ROUTES if route not in EXPECTED]
+    assert not missing, f"add these routes to EXPECTED: {missing}"
+    assert ROUTES, "the OpenAPI document lists no routes with ids"
+
+
+@pytest.fixture(scope="module")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="module")
+def matrix_app(database_url: str) -> Iterator[FastAPI]:
+    data_dir = private_tmp_dir("hireboard-matrix-")
+    yield create_app(make_settings(database_url, data_dir))
+
+
+@pytest.fixture(scope="module")
+async def api(matrix_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with running(matrix_app) as client:
+        yield client
+
+
+def concrete(path: str, world: World, target_user: str) -> str:
+    return path.format(
+        organization_id=world.organization_id,
+        user_id=world.users[target_user],
+        invitation_id=world.invitation_id,
+        key_id=world.api_key_id,
+        token=world.invitation_token,
+    )
+
+
+def headers(world: World, caller: str) -> dict[str, str]:
+    if caller == "api_key":
+        return {"authorization": f"Bearer {world.api_key}"}
+    return world.headers(caller)
+
+
+@pytest.mark.parametrize("caller", ALL_CALLERS)
+@pytest.mark.parametrize(("method", "path"), ROUTES)
+async def test_route_answers_as_the_policy_says(
+    api: httpx.AsyncClient,
+    matrix_app: FastAPI,
+    database_url: str,
+    method: str,
+    path: str,
+    caller: str,
+) -> None:
+    rule = EXPECTED.get((method, path))
+    if rule is None:
+        pytest.fail(f"{method} {path} has no expectations (see EXPECTED)")
+    world = build_world(matrix_app, database_url)
+    target_user, status = "hiring_manager", rule.status_for(caller)
+    if method == "DELETE" and path.endswith("{user_id}") and caller == "hiring_manager":
+        # Removing yourself is leaving, which every member may do: aim at someone else.
+        target_user, status = "recruiter", 403
+    before = snapshot(database_url, world)
+    body = dict(rule.body) if rule.body else None
+    if body and "email" in body:
+        body["email"] = f"new-{secrets.token_hex(3)}@example.com"
+    response = await api.request(
+        method, concrete(path, world, target_user), json=body, headers=headers(world, caller)
+    )
+    assert response.status_code == status, (caller, response.text)
+    if status >= 400:
+        assert response.headers["content-type"] == "application/problem+json"
+        assert snapshot(database_url, world) == before, "a refused request changed data"
+    _cleanup(database_url, world)
+
+
+def _cleanup(database_url: str, world: World) -> None:
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "DELETE FROM organizations WHERE id = ANY(%s)",
+            ([world.organization_id, world.other_organization_id],),
+        )
+        conn.execute("DELETE FROM users WHERE id = ANY(%s)", (list(world.users.values()),))
