@@ -5,7 +5,12 @@ from collections.abc import Iterator
 
 import pytest
 
-pytest_plugins = ["tests.fixtures.database", "tests.fixtures.app", "tests.fixtures.redis"]
+pytest_plugins = [
+    "tests.fixtures.database",
+    "tests.fixtures.app",
+    "tests.fixtures.redis",
+    "tests.fixtures.world",
+]
 
 
 @pytest.fixture

@@ -38,6 +38,8 @@ from hireboard.kit.routing import JSONRoute
 from hireboard.observability.metrics import Metrics, MetricsMiddleware, PoolCollector
 from hireboard.observability.tracing import TracingMiddleware
 from hireboard.organizations import endpoints as organization_endpoints
+from hireboard.templates import endpoints as template_endpoints
+from hireboard.templates.sync import sync_builtin_templates
 from hireboard.worker import repository as jobs_repository
 from hireboard.worker.registry import load_tasks
 
@@ -57,6 +59,7 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _open_state(app, settings, owner_url, metrics)
+        await sync_builtin_templates(app.state.database)
         try:
             yield
         finally:
@@ -80,6 +83,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(v1_router())
     app.include_router(identity_endpoints.router)
     app.include_router(organization_endpoints.router)
+    app.include_router(template_endpoints.router)
     if settings.metrics_port is None:
         _add_metrics_route(app, settings, metrics)
     _add_middleware(app, settings, metrics)

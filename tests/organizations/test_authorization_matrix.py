@@ -21,7 +21,7 @@ from fastapi import FastAPI
 from hireboard.app import create_app
 from tests.fixtures.app import running
 from tests.fixtures.database import make_settings, private_tmp_dir
-from tests.organizations.world import CALLERS, World, build_world, snapshot
+from tests.fixtures.world import CALLERS, World, build_world, snapshot
 
 pytestmark = pytest.mark.anyio
 
@@ -37,6 +37,7 @@ class Expect:
     allowed: frozenset[str]
     success: int = 200
     public: bool = False  # the object is visible to every caller: outsiders get 403, not 404
+    anonymous: int = 401  # routes open to anonymous callers hide private objects with 404
     body: dict[str, Any] | None = None
     # Callers who may see the organization's private side without a role that allows this.
     sees: frozenset[str] = frozenset({*MEMBERS, "platform_admin", "api_key"})
@@ -45,7 +46,7 @@ class Expect:
         if caller in self.allowed:
             return self.success
         if caller == "anonymous":
-            return 401
+            return self.anonymous
         if self.public or caller in self.sees:
             return 403
         return 404
@@ -56,6 +57,8 @@ def expect(allowed: set[str], **kwargs: Any) -> Expect:
 
 
 ORG = "/v1/organizations/{organization_id}"
+TEMPLATE = "/v1/templates/{template_id}"  # an organization's template (built-ins are public)
+READERS = {*MEMBERS, "platform_admin", "api_key"}
 EXPECTED: dict[tuple[str, str], Expect] = {
     ("GET", ORG): expect(set(ALL_CALLERS)),
     ("PATCH", ORG): expect(MANAGERS, public=True, body={"description": "Changed."}),
@@ -73,6 +76,15 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ),
     ("DELETE", ORG + "/api-keys/{key_id}"): expect(MANAGERS, success=204),
     ("GET", ORG + "/audit-log"): expect({*MANAGERS, "platform_admin"}),
+    ("POST", ORG + "/templates"): expect(
+        {*MANAGERS, "recruiter"}, success=201, body={"from_template_id": "backend-engineer"}
+    ),
+    ("GET", TEMPLATE): expect(READERS, anonymous=404),
+    ("PATCH", TEMPLATE): expect({*MANAGERS, "recruiter"}, body={"title": "Renamed"}),
+    ("GET", TEMPLATE + "/versions"): expect(READERS, anonymous=404),
+    ("GET", TEMPLATE + "/versions/{version}"): expect(READERS, anonymous=404),
+    ("GET", TEMPLATE + "/render"): expect(READERS, anonymous=404),
+    ("POST", TEMPLATE + "/render"): expect(READERS, anonymous=404, body={"format": "text"}),
     # The token is the credential: only the invited address's account may accept.
     ("POST", "/v1/invitations/{token}/accept"): expect(
         {"candidate"}, public=True, sees=frozenset()
@@ -124,6 +136,8 @@ def concrete(path: str, world: World, target_user: str) -> str:
         invitation_id=world.invitation_id,
         key_id=world.api_key_id,
         token=world.invitation_token,
+        template_id=world.template_id,
+        version=1,
     )
 
 

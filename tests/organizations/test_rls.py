@@ -11,7 +11,7 @@ import pytest
 
 from hireboard.identity.keys import load_keys
 from tests.fixtures.database import make_settings
-from tests.organizations.world import World, build_world_with
+from tests.fixtures.world import World, build_world_with
 
 OWNED = ("organization_members", "invitations", "api_keys", "audit_log")
 

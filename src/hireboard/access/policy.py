@@ -44,6 +44,14 @@ READ_INVITATIONS = Permission("list invitations", MANAGERS, platform_admin=True)
 INVITE = Permission("invite members", MANAGERS)
 READ_API_KEYS = Permission("list API keys", MANAGERS, platform_admin=True)
 MANAGE_API_KEYS = Permission("create or revoke API keys", MANAGERS)
+READ_TEMPLATES = Permission(
+    "read the organization's templates", ALL_ROLES, scope="postings:read", platform_admin=True
+)
+WRITE_TEMPLATES = Permission(
+    "create or edit templates",
+    frozenset({"owner", "admin", "recruiter"}),
+    scope="postings:write",
+)
 READ_AUDIT_LOG = Permission("read the audit log", MANAGERS, platform_admin=True)
 
 

@@ -1,0 +1,1 @@
+"""Job-description templates: the built-in catalog, organizations' own versions, rendering."""

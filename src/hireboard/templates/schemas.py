@@ -1,0 +1,100 @@
+"""Bodies of the templates API; unknown fields are refused (422)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from hireboard.templates.content import (
+    Faq,
+    Kpi,
+    LevelVariant,
+    Line,
+    Name,
+    PlaceholderName,
+    Sections,
+    TemplateContent,
+)
+from hireboard.templates.render import Format
+from hireboard.vocabulary import Level, RoleFamily
+
+TemplateRef = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class TemplateFields(BaseModel):
+    """Every content field, optional: PATCH changes those sent; POST fills in from a copy."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role_family: RoleFamily | None = None
+    title: Name | None = None
+    summary: Line | None = None
+    reporting_line: Line | None = None
+    responsibilities: list[Line] | None = None
+    must_have_skills: list[Name] | None = None
+    nice_to_have_skills: list[Name] | None = None
+    tools: list[Name] | None = None
+    placeholders: list[PlaceholderName] | None = None
+    levels: list[LevelVariant] | None = None
+    kpis: list[Kpi] | None = None
+    faq: list[Faq] | None = None
+    sections: Sections | None = None
+
+
+class TemplateCreate(TemplateFields):
+    from_template_id: TemplateRef | None = Field(
+        default=None,
+        description="Copy this template (a built-in's role-family id or a template id); "
+        "fields sent here override the copy. Without it, every content field is required.",
+    )
+
+
+class Template(BaseModel):
+    id: uuid.UUID
+    builtin_id: str | None = Field(description="The role-family id of a built-in template.")
+    organization_id: uuid.UUID | None
+    role_family: str
+    title: str
+    version: int
+    copied_from: uuid.UUID | None
+    created_at: datetime
+    updated_at: datetime
+    content: TemplateContent
+
+
+class TemplateSummary(BaseModel):
+    id: uuid.UUID
+    builtin_id: str | None
+    organization_id: uuid.UUID | None
+    role_family: str
+    title: str
+    version: int
+    levels: list[Level]
+    updated_at: datetime
+
+
+class TemplateVersionSummary(BaseModel):
+    version: int
+    title: str
+    created_by: uuid.UUID | None
+    created_at: datetime
+
+
+class TemplateVersion(BaseModel):
+    version: int
+    created_by: uuid.UUID | None
+    created_at: datetime
+    content: TemplateContent
+
+
+class RenderRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    level: Level | None = None
+    format: Format = "markdown"
+    values: dict[PlaceholderName, Annotated[str, StringConstraints(max_length=500)]] = Field(
+        default_factory=dict, max_length=30
+    )
