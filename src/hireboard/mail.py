@@ -25,7 +25,8 @@ def compose(settings: Settings, to: str, subject: str, body: str) -> EmailMessag
     message["To"] = to
     message["Subject"] = subject
     message["Message-ID"] = f"<{uuid.uuid4()}@hireboard>"
-    message.set_content(body)
+    # Plain 7bit for ASCII text, so links stay whole (quoted-printable would wrap them).
+    message.set_content(body, cte="7bit" if body.isascii() else "8bit")
     return message
 
 

@@ -14,14 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
 from fastapi import FastAPI
 
 from hireboard.app import create_app
 from tests.fixtures.app import running
 from tests.fixtures.database import make_settings, private_tmp_dir
-from tests.fixtures.world import CALLERS, World, build_world, snapshot
+from tests.fixtures.world import CALLERS, World, build_world, remove_world, snapshot
 
 pytestmark = pytest.mark.anyio
 
@@ -176,13 +175,4 @@ async def test_route_answers_as_the_policy_says(
     if status >= 400:
         assert response.headers["content-type"] == "application/problem+json"
         assert snapshot(database_url, world) == before, "a refused request changed data"
-    _cleanup(database_url, world)
-
-
-def _cleanup(database_url: str, world: World) -> None:
-    with psycopg.connect(database_url) as conn:
-        conn.execute(
-            "DELETE FROM organizations WHERE id = ANY(%s)",
-            ([world.organization_id, world.other_organization_id],),
-        )
-        conn.execute("DELETE FROM users WHERE id = ANY(%s)", (list(world.users.values()),))
+    remove_world(database_url, world)
