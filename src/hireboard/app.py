@@ -17,6 +17,8 @@ from starlette.responses import Response
 
 from hireboard import __version__, health, migrate
 from hireboard.api import v1_router
+from hireboard.checker import endpoints as checker_endpoints
+from hireboard.checker.rules import load_rules
 from hireboard.config import Settings
 from hireboard.db import Database
 from hireboard.error_handlers import install_error_handlers
@@ -84,6 +86,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(identity_endpoints.router)
     app.include_router(organization_endpoints.router)
     app.include_router(template_endpoints.router)
+    app.include_router(checker_endpoints.router)
     if settings.metrics_port is None:
         _add_metrics_route(app, settings, metrics)
     _add_middleware(app, settings, metrics)
@@ -95,6 +98,7 @@ def _open_state(app: FastAPI, settings: Settings, owner_url: str, metrics: Metri
     state = app.state
     state.database = Database.connect(settings, owner_url)
     state.identity = Identity(settings, load_keys(settings), Passwords(settings))
+    state.checker_rules = load_rules(settings.checker_rules_dir)
     state.idempotency = IdempotencyStore(
         state.database.write_engine, timedelta(seconds=settings.idempotency_ttl_s)
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from hireboard import __version__
-from hireboard.cli import db, jobs, users
+from hireboard.cli import db, jd, jobs, users
 from hireboard.cli.serve import serve
 
 app = typer.Typer(
@@ -21,6 +21,7 @@ app.command()(jobs.worker)
 app.add_typer(db.app, name="db")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(users.app, name="users")
+app.add_typer(jd.app, name="jd")
 
 
 @app.command()

@@ -1,0 +1,1 @@
+"""The job-description checker: law, wording, realism, readability and completeness rules."""

@@ -1,0 +1,525 @@
+"""Running the rules over a description: findings with exact spans, and scores.
+
+Scoring (documented in docs/checker.md): each family starts at 100 and loses 30 per
+error, 10 per warning and 3 per notice (never below 0). The overall score is the mean of
+the family scores weighted by ``WEIGHTS``, and at most 60 while any error remains.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from functools import cache
+from typing import Any
+
+from hireboard.checker import jurisdictions as places
+from hireboard.checker.rules import FAMILIES, SEVERITY_ORDER, Rule, RuleSet
+from hireboard.checker.text import (
+    AI_USE,
+    BENEFITS,
+    COMMISSION,
+    DEADLINE,
+    EMPLOYMENT_TYPE,
+    PERIOD,
+    TIPS,
+    VACANCY,
+    WORKPLACE,
+    YEARS,
+    Span,
+    Text,
+)
+
+PENALTY = {"error": 30, "warning": 10, "notice": 3}
+WEIGHTS = {
+    "pay_transparency": 3,
+    "vague_pay": 1,
+    "gender_coded": 1,
+    "exclusionary": 1,
+    "realism": 1,
+    "readability": 1,
+    "completeness": 2,
+    "keyword_stuffing": 1,
+}
+ERROR_CAP = 60
+PERIODS_PER_YEAR = {"hour": 2080, "day": 260, "week": 52, "month": 12, "year": 1}
+STOPWORDS = frozenset(
+    [
+        "about",
+        "above",
+        "after",
+        "again",
+        "also",
+        "and",
+        "any",
+        "are",
+        "because",
+        "been",
+        "before",
+        "being",
+        "between",
+        "both",
+        "but",
+        "can",
+        "could",
+        "did",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "here",
+        "how",
+        "into",
+        "its",
+        "itself",
+        "just",
+        "like",
+        "more",
+        "most",
+        "must",
+        "our",
+        "ours",
+        "over",
+        "own",
+        "same",
+        "should",
+        "some",
+        "such",
+        "than",
+        "that",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "under",
+        "until",
+        "very",
+        "was",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "within",
+        "without",
+        "would",
+        "your",
+        "yours",
+        "you",
+        "team",
+        "work",
+        "working",
+        "role",
+        "will",
+        "years",
+        "experience",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class CheckInput:
+    text: str
+    posting: Mapping[str, Any] = field(default_factory=dict)
+    jurisdictions: list[str] | None = None
+    employer_headcount: int | None = None
+    as_of: date | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str
+    family: str
+    severity: str
+    start: int
+    end: int
+    message: str
+    fix: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Result:
+    score: int
+    families: dict[str, dict[str, int]]
+    findings: list[Finding]
+    jurisdictions: list[str]
+    as_of: date
+    rules_version: str
+    metrics: dict[str, float]
+
+
+@dataclass
+class _Context:
+    text: Text
+    posting: Mapping[str, Any]
+    reach: set[str]
+    headcount: int | None
+    as_of: date
+    rules: RuleSet
+
+    @property
+    def ranges(self) -> list[Mapping[str, Any]]:
+        return [r for r in self.posting.get("pay_ranges") or [] if isinstance(r, Mapping)]
+
+    def has_pay(self) -> bool:
+        structured = any(r.get("min") is not None or r.get("max") is not None for r in self.ranges)
+        return structured or bool(self.text.money)
+
+
+def run(rules: RuleSet, request: CheckInput) -> Result:
+    as_of = request.as_of or datetime.now(UTC).date()
+    chosen = (
+        request.jurisdictions
+        if request.jurisdictions is not None
+        else places.from_posting(request.posting)
+    )
+    context = _Context(
+        text=Text(request.text),
+        posting=request.posting,
+        reach=places.reach(chosen),
+        headcount=request.employer_headcount,
+        as_of=as_of,
+        rules=rules,
+    )
+    findings: list[Finding] = []
+    spans: dict[tuple[str, str], list[Span]] = {}
+    for rule in rules.rules:
+        severity, note = _applies(rule, context)
+        if severity is None:
+            continue
+        key = (rule.check, repr(sorted(rule.params.items())))
+        if key not in spans:  # many rules share a check (the same regex, several states)
+            spans[key] = list(CHECKS[rule.check](rule, context))
+        findings.extend(
+            Finding(
+                rule_id=rule.id,
+                family=rule.family,
+                severity=severity,
+                start=span.start,
+                end=span.end,
+                message=rule.message + note,
+                fix=rule.fix,
+                sources=tuple(rule.sources),
+            )
+            for span in spans[key]
+        )
+    findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.start, f.rule_id))
+    families = _family_scores(findings)
+    return Result(
+        score=_overall(families, findings),
+        families=families,
+        findings=findings,
+        jurisdictions=sorted(chosen),
+        as_of=as_of,
+        rules_version=rules.version,
+        metrics={
+            "word_count": len(context.text.words),
+            "reading_ease": round(context.text.reading_ease(), 1),
+            "grade_level": round(context.text.grade_level(), 1),
+            "you_per_100_words": round(context.text.you_per_100, 1),
+        },
+    )
+
+
+def _applies(rule: Rule, context: _Context) -> tuple[str | None, str]:
+    """The severity to report the rule with (None: it does not apply), and a note."""
+    if not rule.is_law:
+        return rule.severity, ""
+    if rule.jurisdiction not in context.reach or not rule.in_force(context.as_of):
+        return None, ""
+    threshold = rule.employer_min_headcount
+    if threshold is None:
+        return rule.severity, ""
+    if context.headcount is None:
+        where = "in the jurisdiction" if rule.headcount_counted_in == "jurisdiction" else ""
+        note = (
+            f" This applies to employers with {threshold} or more employees {where}; "
+            "the headcount is unknown, so this is a warning."
+        ).replace("  ", " ")
+        return ("warning" if rule.severity == "error" else rule.severity), note
+    return (rule.severity if context.headcount >= threshold else None), ""
+
+
+# --- the checks: each yields the spans of its findings ---------------------------------------
+
+WHOLE = Span(0, 0)  # something missing: there is nothing in the text to point at
+Checker = Callable[[Rule, _Context], Iterable[Span]]
+
+
+def _missing(present: bool) -> list[Span]:
+    return [] if present else [WHOLE]
+
+
+def _pay_range_present(rule: Rule, context: _Context) -> list[Span]:
+    return _missing(context.has_pay())
+
+
+def _pay_range_closed(rule: Rule, context: _Context) -> list[Span]:
+    spans = context.text.open_ended()
+    half = [r for r in context.ranges if (r.get("min") is None) != (r.get("max") is None)]
+    return spans + ([WHOLE] if half else [])
+
+
+def _pay_period_stated(rule: Rule, context: _Context) -> list[Span]:
+    if any(not r.get("currency") or not r.get("period") for r in context.ranges):
+        return [WHOLE]
+    if context.ranges:
+        return []
+    money = context.text.money[0] if context.text.money else None
+    if money and not PERIOD.search(context.text.text):
+        return [Span(money.start(), money.end())]
+    return []
+
+
+def _benefits_present(rule: Rule, context: _Context) -> list[Span]:
+    return _missing(
+        bool(context.posting.get("benefits")) or bool(BENEFITS.search(context.text.text))
+    )
+
+
+def _deadline_present(rule: Rule, context: _Context) -> list[Span]:
+    return _missing(
+        bool(context.posting.get("closes_at")) or bool(DEADLINE.search(context.text.text))
+    )
+
+
+def _vacancy_status_present(rule: Rule, context: _Context) -> list[Span]:
+    stated = context.posting.get("vacancy_exists") is not None
+    return _missing(stated or bool(VACANCY.search(context.text.text)))
+
+
+def _ai_disclosure_present(rule: Rule, context: _Context) -> list[Span]:
+    if context.posting.get("ai_screening") is not True:
+        return []
+    return _missing(bool(AI_USE.search(context.text.text)))
+
+
+def _commission_or_tipped_stated(rule: Rule, context: _Context) -> list[Span]:
+    bases = {r.get("basis") for r in context.ranges}
+    missing = ("commission" in bases and not COMMISSION.search(context.text.text)) or (
+        "tipped" in bases and not TIPS.search(context.text.text)
+    )
+    return [WHOLE] if missing else []
+
+
+def _pay_spread_max(rule: Rule, context: _Context) -> list[Span]:
+    params = rule.params
+    limit = float(params["amount"]) * PERIODS_PER_YEAR[params.get("period", "year")]
+    exempt = params.get("exempt_if_max_above")
+    for pay in context.ranges:
+        low, high, period = pay.get("min"), pay.get("max"), pay.get("period", "year")
+        if pay.get("currency") != params["currency"] or low is None or high is None:
+            continue
+        factor = PERIODS_PER_YEAR.get(str(period), 1)
+        if exempt is not None and high * factor > float(exempt) * PERIODS_PER_YEAR.get(
+            params.get("period", "year"), 1
+        ):
+            continue
+        if (high - low) * factor > limit:
+            return [WHOLE]
+    return []
+
+
+def _pattern(rule: Rule, context: _Context) -> list[Span]:
+    first_words = context.rules.first_words.get(rule.id)
+    if first_words is not None and not any(
+        context.text.has_word(word, prefix=prefix) for word, prefix in first_words
+    ):
+        return []
+    lowered = context.text.lowered
+    fast = context.rules.lowered.get(rule.id)
+    if fast is not None and lowered is not None:
+        return [Span(m.start(), m.end()) for m in fast.finditer(lowered)]
+    pattern = context.rules.patterns[rule.id]
+    return [Span(m.start(), m.end()) for m in pattern.finditer(context.text.text)]
+
+
+def _word_count_min(rule: Rule, context: _Context) -> list[Span]:
+    short = len(context.text.words) < int(rule.params["min"])
+    return [Span(0, len(context.text.text))] if short else []
+
+
+def _word_count_max(rule: Rule, context: _Context) -> list[Span]:
+    long = len(context.text.words) > int(rule.params["max"])
+    return [Span(0, len(context.text.text))] if long else []
+
+
+def _reading_ease_min(rule: Rule, context: _Context) -> list[Span]:
+    if len(context.text.words) < int(rule.params.get("min_words", 100)):
+        return []
+    hard = context.text.reading_ease() < float(rule.params["min"])
+    return [Span(0, len(context.text.text))] if hard else []
+
+
+def _you_ratio_min(rule: Rule, context: _Context) -> list[Span]:
+    if len(context.text.words) < int(rule.params.get("min_words", 100)):
+        return []
+    low = context.text.you_per_100 < float(rule.params["min"])
+    return [Span(0, len(context.text.text))] if low else []
+
+
+def _section_present(rule: Rule, context: _Context) -> list[Span]:
+    """A heading with one of ``headings`` in it; for a summary, an opening paragraph of at
+    least ``lead_words`` words before the first heading counts too."""
+    keywords = [str(k).lower() for k in rule.params["headings"]]
+    found = any(any(k in title for k in keywords) for title, _ in context.text.headings)
+    lead_words = rule.params.get("lead_words")
+    if not found and lead_words is not None:
+        headings = context.text.headings
+        first = headings[0][1].start if headings else len(context.text.text)
+        opening = [m for m in context.text.words if m.start() < first]
+        found = len(opening) >= int(lead_words)
+    return _missing(found)
+
+
+def _location_present(rule: Rule, context: _Context) -> list[Span]:
+    posting = context.posting
+    structured = (
+        posting.get("locations") or posting.get("remote_from") or posting.get("workplace_type")
+    )
+    return _missing(bool(structured) or bool(WORKPLACE.search(context.text.text)))
+
+
+def _employment_type_present(rule: Rule, context: _Context) -> list[Span]:
+    stated = bool(context.posting.get("employment_type"))
+    return _missing(stated or bool(EMPLOYMENT_TYPE.search(context.text.text)))
+
+
+_TERM = re.compile(r"[a-z][a-z'-]{3,}")
+
+
+def _term_repetition(rule: Rule, context: _Context) -> list[Span]:
+    """The occurrence at which a term reaches ``min_count``, for terms over ``min_share``."""
+    text = context.text.lowered or context.text.text.lower()
+    total = max(1, len(context.text.words))
+    min_count = int(rule.params.get("min_count", 8))
+    share = float(rule.params.get("min_share", 0.04))
+    terms = [m for m in _TERM.finditer(text) if m.group(0) not in STOPWORDS]
+    counts = Counter(m.group(0) for m in terms)
+    frequent = {term for term, n in counts.items() if n >= min_count and n / total >= share}
+    spans, seen = [], Counter[str]()
+    for match in terms:
+        term = match.group(0)
+        if term in frequent:
+            seen[term] += 1
+            if seen[term] == min_count:
+                spans.append(Span(match.start(), match.end()))
+    return spans
+
+
+def _technology_age(rule: Rule, context: _Context) -> list[Span]:
+    text = context.text.text
+    spans = []
+    for years in YEARS.finditer(text):
+        window_end = min(len(text), years.end() + int(rule.params.get("window", 60)))
+        window = text[years.end() : window_end]
+        stop = re.search(r"[.;\n]", window)
+        window = window[: stop.start()] if stop else window
+        for tech in context.rules.technologies:
+            found = tech.pattern.search(window)
+            if found is None:
+                continue
+            age = _whole_years(tech.first_release, context.as_of)
+            if int(years.group(1)) > age:
+                spans.append(Span(years.start(), years.end() + found.end()))
+                break
+    return spans
+
+
+def _whole_years(start: date, end: date) -> int:
+    return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
+
+
+@cache
+def _stem_pattern(stems: tuple[str, ...]) -> re.Pattern[str]:
+    """Whole lower-case words; ``stem*`` matches any word starting with the stem."""
+    parts = [re.escape(s[:-1]) + r"[\w'-]*" if s.endswith("*") else re.escape(s) for s in stems]
+    return re.compile(r"(?<![\w'-])(?:" + "|".join(parts) + r")(?![\w'-])")
+
+
+def _stem_hits(context: _Context, stems: tuple[str, ...]) -> dict[str, Span]:
+    """The first place each distinct coded word occurs."""
+    text = context.text.lowered or context.text.text.lower()
+    hits: dict[str, Span] = {}
+    if not stems or len(text) != len(context.text.text):
+        return hits
+    for match in _stem_pattern(stems).finditer(text):
+        hits.setdefault(match.group(0), Span(match.start(), match.end()))
+    return hits
+
+
+def _gender_coded_balance(rule: Rule, context: _Context) -> list[Span]:
+    masculine = _stem_hits(context, context.rules.masculine)
+    feminine = _stem_hits(context, context.rules.feminine)
+    lean = rule.params.get("lean", "masculine")
+    ours, theirs = (masculine, feminine) if lean == "masculine" else (feminine, masculine)
+    if len(ours) - len(theirs) >= int(rule.params.get("min_difference", 3)):
+        return sorted(ours.values(), key=lambda s: s.start)
+    return []
+
+
+CHECKS: dict[str, Checker] = {
+    "pay_range_present": _pay_range_present,
+    "pay_range_closed": _pay_range_closed,
+    "pay_period_stated": _pay_period_stated,
+    "benefits_present": _benefits_present,
+    "deadline_present": _deadline_present,
+    "vacancy_status_present": _vacancy_status_present,
+    "ai_disclosure_present": _ai_disclosure_present,
+    "commission_or_tipped_stated": _commission_or_tipped_stated,
+    "pay_spread_max": _pay_spread_max,
+    "phrases": _pattern,
+    "regex": _pattern,
+    "word_count_min": _word_count_min,
+    "word_count_max": _word_count_max,
+    "reading_ease_min": _reading_ease_min,
+    "you_ratio_min": _you_ratio_min,
+    "section_present": _section_present,
+    "location_present": _location_present,
+    "employment_type_present": _employment_type_present,
+    "term_repetition": _term_repetition,
+    "technology_age": _technology_age,
+    "gender_coded_balance": _gender_coded_balance,
+}
+
+
+def _family_scores(findings: list[Finding]) -> dict[str, dict[str, int]]:
+    families: dict[str, dict[str, int]] = {
+        name: {"score": 100, "error": 0, "warning": 0, "notice": 0} for name in FAMILIES
+    }
+    for finding in findings:
+        family = families[finding.family]
+        family[finding.severity] += 1
+        family["score"] = max(0, family["score"] - PENALTY[finding.severity])
+    return families
+
+
+def _overall(families: dict[str, dict[str, int]], findings: list[Finding]) -> int:
+    weighted = sum(WEIGHTS[name] * family["score"] for name, family in families.items())
+    score = round(weighted / sum(WEIGHTS.values()))
+    if any(f.severity == "error" for f in findings):
+        score = min(score, ERROR_CAP)
+    return score
