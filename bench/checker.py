@@ -22,7 +22,9 @@ from hireboard.templates.render import render
 def description(words: int = 1000) -> str:
     template = builtin_templates()["backend-engineer"]
     base = render(template, template.variant("senior"), {"company_name": "Acme"}, "markdown")
-    base += "\nCompetitive salary, up to $180,000. We want a rockstar who can hit the ground running.\n"
+    base += (
+        "\nCompetitive salary, up to $180,000. We want a rockstar who can hit the ground running.\n"
+    )
     text = base
     while len(text.split()) < words:
         text += "\n" + base
