@@ -40,6 +40,7 @@ from hireboard.kit.routing import JSONRoute
 from hireboard.observability.metrics import Metrics, MetricsMiddleware, PoolCollector
 from hireboard.observability.tracing import TracingMiddleware
 from hireboard.organizations import endpoints as organization_endpoints
+from hireboard.postings import endpoints as posting_endpoints
 from hireboard.templates import endpoints as template_endpoints
 from hireboard.templates.sync import sync_builtin_templates
 from hireboard.worker import repository as jobs_repository
@@ -87,6 +88,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(organization_endpoints.router)
     app.include_router(template_endpoints.router)
     app.include_router(checker_endpoints.router)
+    app.include_router(posting_endpoints.router)
     if settings.metrics_port is None:
         _add_metrics_route(app, settings, metrics)
     _add_middleware(app, settings, metrics)

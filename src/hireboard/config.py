@@ -101,6 +101,7 @@ class Settings(BaseSettings):
     api_key_max_ttl_days: int = Field(default=365, ge=1)
     api_key_touch_interval_s: int = Field(default=60, ge=0)
     checker_rules_dir: Path | None = None
+    search_facet_exact_limit: int = Field(default=10_000, ge=100)
 
     outbound_connect_timeout_s: float = Field(default=3.0, gt=0)
     outbound_read_timeout_s: float = Field(default=10.0, gt=0)

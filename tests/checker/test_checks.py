@@ -165,6 +165,7 @@ async def test_rules_are_listed_with_sources_and_cached(client: httpx.AsyncClien
     assert again.status_code == 304
 
 
+@pytest.mark.usefixtures("keep_root_logging")
 def test_cli_exit_codes_and_json(tmp_path: Path) -> None:
     runner = CliRunner(env={"HIREBOARD_DATA_DIR": str(tmp_path)})
     description = tmp_path / "jd.md"

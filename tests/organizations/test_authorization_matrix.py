@@ -58,6 +58,16 @@ def expect(allowed: set[str], **kwargs: Any) -> Expect:
 ORG = "/v1/organizations/{organization_id}"
 TEMPLATE = "/v1/templates/{template_id}"  # an organization's template (built-ins are public)
 READERS = {*MEMBERS, "platform_admin", "api_key"}
+WRITERS = {*MANAGERS, "recruiter"}
+POSTING_PATH = "/v1/postings/{posting_id}"
+POSTING = {
+    "title": "Backend Engineer",
+    "role_family": "backend-engineer",
+    "level": "mid",
+    "employment_type": "full_time",
+    "workplace_type": "onsite",
+    "description": "Build APIs.",
+}
 EXPECTED: dict[tuple[str, str], Expect] = {
     ("GET", ORG): expect(set(ALL_CALLERS)),
     ("PATCH", ORG): expect(MANAGERS, public=True, body={"description": "Changed."}),
@@ -84,6 +94,22 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("GET", TEMPLATE + "/versions/{version}"): expect(READERS, anonymous=404),
     ("GET", TEMPLATE + "/render"): expect(READERS, anonymous=404),
     ("POST", TEMPLATE + "/render"): expect(READERS, anonymous=404, body={"format": "text"}),
+    ("POST", ORG + "/postings"): expect(WRITERS, success=201, body=POSTING),
+    ("GET", ORG + "/postings"): expect(READERS),
+    # The world's posting is a draft: private to its organization.
+    ("GET", POSTING_PATH): expect(READERS, anonymous=404),
+    ("GET", POSTING_PATH + "/jsonld"): expect(READERS, anonymous=404),
+    ("PATCH", POSTING_PATH): expect(WRITERS, body={"title": "Renamed draft"}),
+    ("POST", POSTING_PATH + "/publish"): expect(WRITERS),
+    # Allowed callers get past authorization to the state check: a draft cannot close.
+    ("POST", POSTING_PATH + "/close"): expect(WRITERS, success=409),
+    ("POST", POSTING_PATH + "/reopen"): expect(WRITERS, success=409),
+    ("GET", POSTING_PATH + "/history"): expect(READERS),
+    # Only public postings can be reported; an API key is not a person.
+    ("POST", POSTING_PATH + "/reports"): expect(
+        set(), body={"reason": "spam"}, sees=frozenset({"api_key"})
+    ),
+    ("POST", POSTING_PATH + "/takedown"): expect({"platform_admin"}, sees=frozenset()),
     # The token is the credential: only the invited address's account may accept.
     ("POST", "/v1/invitations/{token}/accept"): expect(
         {"candidate"}, public=True, sees=frozenset()
@@ -136,6 +162,7 @@ def concrete(path: str, world: World, target_user: str) -> str:
         key_id=world.api_key_id,
         token=world.invitation_token,
         template_id=world.template_id,
+        posting_id=world.posting_id,
         version=1,
     )
 

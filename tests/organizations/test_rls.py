@@ -122,3 +122,21 @@ def test_a_presented_credential_shows_that_one_key(database_url: str, world: Wor
     with as_app(database_url, credential_hash=secret_hash) as conn:
         rows = conn.execute("SELECT id FROM api_keys").fetchall()
         assert rows == [(world.api_key_id,)]
+
+
+def test_drafts_are_private_and_published_postings_public(database_url: str, world: World) -> None:
+    with as_app(database_url) as conn:
+        drafts = conn.execute("SELECT id FROM postings WHERE id = %s", (world.posting_id,))
+        assert drafts.fetchall() == []
+    with psycopg.connect(database_url) as owner:
+        owner.execute("UPDATE postings SET status = 'published' WHERE id = %s", (world.posting_id,))
+    with as_app(database_url) as conn:
+        public = conn.execute("SELECT id FROM postings WHERE id = %s", (world.posting_id,))
+        assert public.fetchall() == [(world.posting_id,)]
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(
+                "INSERT INTO postings (organization_id, title, role_family, level, "
+                "employment_type, workplace_type, description) VALUES "
+                "(%s, 't', 'backend-engineer', 'mid', 'full_time', 'onsite', 'd')",
+                (world.organization_id,),
+            )

@@ -46,6 +46,7 @@ TASK_MODULES = (
     "hireboard.worker.system_tasks",
     "hireboard.identity.tasks",
     "hireboard.organizations.tasks",
+    "hireboard.postings.tasks",
 )
 
 

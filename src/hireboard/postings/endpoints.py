@@ -1,0 +1,370 @@
+"""/v1/postings and /v1/organizations/{id}/postings."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel
+
+from hireboard.access.auth import ActingRead, ActingWrite, CurrentActor, OptionalActor
+from hireboard.checker.rules import RuleSet
+from hireboard.config import Settings
+from hireboard.db import ReadSession
+from hireboard.errors import ValidationFailed
+from hireboard.kit.caching import cached_response
+from hireboard.kit.idempotency import idempotent
+from hireboard.kit.pagination import InvalidCursor, Page, PageRequest, Paging, encode_cursor
+from hireboard.kit.problem import problem_responses
+from hireboard.kit.routing import JSONRoute
+from hireboard.postings import search as finder
+from hireboard.postings import service, syndication
+from hireboard.postings.schemas import (
+    HistoryEntry,
+    Posting,
+    PostingCreate,
+    PostingUpdate,
+    Report,
+    ReportCreate,
+    Status,
+)
+from hireboard.vocabulary import Level, RoleFamily
+
+router = APIRouter(route_class=JSONRoute, tags=["postings"])
+
+_READ_ERRORS = problem_responses(400, 401, 403, 404, 422)
+_WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)
+_SEARCH_CACHE = "public, max-age=60"
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _rules(request: Request) -> RuleSet:
+    rules: RuleSet = request.app.state.checker_rules
+    return rules
+
+
+class Facet(BaseModel):
+    value: str
+    count: int
+    estimated: bool = False
+
+
+class SearchPage(BaseModel):
+    items: list[Posting]
+    next_cursor: str | None
+    facets: dict[str, list[Facet]]
+    fuzzy: bool
+
+
+def _query(
+    q: Annotated[str | None, Query(max_length=200, description="websearch syntax")] = None,
+    level: Annotated[list[Level] | None, Query()] = None,
+    role_family: Annotated[list[RoleFamily] | None, Query()] = None,
+    skill: Annotated[list[str] | None, Query(max_length=20)] = None,
+    workplace_type: Annotated[list[Literal["onsite", "hybrid", "remote"]] | None, Query()] = None,
+    country: Annotated[list[str] | None, Query(max_length=50)] = None,
+    remote_from: Annotated[list[str] | None, Query(max_length=50)] = None,
+    pay_min: Annotated[float | None, Query(ge=0, description="Annualised, in `currency`.")] = None,
+    currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
+    posted_since: date | None = None,
+    organization: Annotated[list[uuid.UUID] | None, Query()] = None,
+    updated_since: Annotated[
+        datetime | None, Query(description="Changed since: closed and expired ones included.")
+    ] = None,
+    sort: Literal["relevance", "-published_at", "-pay"] = "-published_at",
+) -> finder.Query:
+    if pay_min is not None and currency is None:
+        raise ValidationFailed(
+            "pay_min needs a currency.",
+            errors=[
+                {"loc": ["query", "currency"], "msg": "required with pay_min", "code": "missing"}
+            ],
+        )
+    return finder.Query(
+        q=q.strip() if q and q.strip() else None,
+        level=list(level or []),
+        role_family=list(role_family or []),
+        skill=list(skill or []),
+        workplace_type=list(workplace_type or []),
+        country=[c.upper() for c in country or []],
+        remote_from=[c.upper() for c in remote_from or []],
+        pay_min=pay_min,
+        currency=currency,
+        posted_since=posted_since,
+        organization=list(organization or []),
+        updated_since=updated_since,
+        sort=sort,
+    )
+
+
+SearchQuery = Annotated[finder.Query, Depends(_query)]
+
+
+async def _search(
+    request: Request, session: ReadSession, query: finder.Query, paging: PageRequest, facets: bool
+) -> tuple[list[Posting], str | None, dict[str, Any], bool]:
+    after = paging.after(3)
+    if after is not None and after[0] not in {"x", "f"}:
+        raise InvalidCursor()
+    fuzzy = after is not None and after[0] == "f"
+    found = await finder.search(
+        session, query, after[1:] if after else None, paging.limit, fuzzy=fuzzy
+    )
+    if not found.rows and query.q and after is None:  # nothing matched: tolerate typos
+        fuzzy = True
+        found = await finder.search(session, query, None, paging.limit, fuzzy=True)
+    rows = found.rows[: paging.limit]
+    next_cursor = None
+    if len(found.rows) > paging.limit:
+        next_cursor = encode_cursor(["f" if fuzzy else "x", *found.keys[paging.limit - 1]])
+    settings = _settings(request)
+    counts: dict[str, Any] = {}
+    if facets:
+        counts = await finder.facets(
+            session, query, fuzzy=fuzzy, exact_limit=settings.search_facet_exact_limit
+        )
+    return [service.to_posting(row, settings) for row in rows], next_cursor, counts, fuzzy
+
+
+def _next_url(request: Request, cursor: str | None) -> str | None:
+    return str(request.url.include_query_params(cursor=cursor)) if cursor else None
+
+
+@router.get(
+    "/v1/postings",
+    summary="Search published postings",
+    response_model=SearchPage,
+    responses=problem_responses(400, 422),
+)
+async def search_postings(
+    request: Request, session: ReadSession, query: SearchQuery, paging: Paging
+) -> Response:
+    """Full text (`q`, websearch syntax; a typo-tolerant title match when nothing matches,
+    with `fuzzy: true`), filters (repeat a parameter for several values), facets, and a
+    stable cursor. `updated_since` lists changed postings, closed and expired included."""
+    items, cursor, facets, fuzzy = await _search(request, session, query, paging, facets=True)
+    page = SearchPage(
+        items=items,
+        next_cursor=cursor,
+        facets={name: [Facet(**f) for f in values] for name, values in facets.items()},
+        fuzzy=fuzzy,
+    )
+    response = cached_response(
+        request,
+        page.model_dump_json().encode(),
+        "application/json",
+        cache_control=_SEARCH_CACHE,
+    )
+    if cursor:
+        response.headers["Link"] = f'<{_next_url(request, cursor)}>; rel="next"'
+    return response
+
+
+@router.get(
+    "/v1/postings/feed.json",
+    summary="Published postings as JSON Feed 1.1 (same filters as search)",
+    responses={200: {"content": {"application/feed+json": {}}}, **problem_responses(400, 422)},
+)
+async def feed_json(
+    request: Request, session: ReadSession, query: SearchQuery, paging: Paging
+) -> Response:
+    """Each item links to the posting's `url`; `next_url` pages on."""
+    items, cursor, _, _ = await _search(request, session, query, paging, facets=False)
+    settings = _settings(request)
+    feed = syndication.json_feed(
+        items,
+        base_url=settings.base_url,
+        feed_url=str(request.url),
+        next_url=_next_url(request, cursor),
+    )
+    return cached_response(
+        request,
+        json.dumps(feed, ensure_ascii=False).encode(),
+        "application/feed+json",
+        cache_control=_SEARCH_CACHE,
+    )
+
+
+@router.get(
+    "/v1/postings/feed.rss",
+    summary="Published postings as RSS 2.0 (same filters as search)",
+    responses={200: {"content": {"application/rss+xml": {}}}, **problem_responses(400, 422)},
+)
+async def feed_rss(
+    request: Request, session: ReadSession, query: SearchQuery, paging: Paging
+) -> Response:
+    """Each item links to the posting's `url`."""
+    items, _, _, _ = await _search(request, session, query, paging, facets=False)
+    settings = _settings(request)
+    body = syndication.rss(items, base_url=settings.base_url, feed_url=str(request.url))
+    return cached_response(
+        request, body.encode(), "application/rss+xml; charset=utf-8", cache_control=_SEARCH_CACHE
+    )
+
+
+@router.post(
+    "/v1/organizations/{organization_id}/postings",
+    status_code=201,
+    summary="Create a draft posting (optionally from a template)",
+    responses=_WRITE_ERRORS,
+    openapi_extra=idempotent(),
+)
+async def create_posting(
+    organization_id: uuid.UUID,
+    body: PostingCreate,
+    actor: CurrentActor,
+    session: ActingWrite,
+    request: Request,
+    response: Response,
+) -> Posting:
+    """Owners, admins and recruiters (API keys with `postings:write`). Publishing is a
+    separate step that runs the checker."""
+    posting = await service.create(session, actor, _settings(request), organization_id, body)
+    response.headers["Location"] = posting.url
+    return posting
+
+
+@router.get(
+    "/v1/organizations/{organization_id}/postings",
+    summary="The organization's postings, drafts included",
+    responses=_READ_ERRORS,
+)
+async def list_organization_postings(
+    organization_id: uuid.UUID,
+    actor: CurrentActor,
+    session: ActingRead,
+    request: Request,
+    paging: Paging,
+    status: Annotated[list[Status] | None, Query()] = None,
+) -> Page[Posting]:
+    """Newest first; `?status=draft&status=published` filters."""
+    rows = await service.list_for_organization(
+        session,
+        actor,
+        _settings(request),
+        organization_id,
+        list(status) if status else None,
+        paging.after(2),
+        paging.limit,
+    )
+    return paging.page(rows, lambda p: (p.created_at.isoformat(), p.id))
+
+
+@router.get("/v1/postings/{posting_id}", summary="One posting", responses=_READ_ERRORS)
+async def get_posting(
+    posting_id: uuid.UUID, actor: OptionalActor, session: ReadSession, request: Request
+) -> Response:
+    """Published, closed and expired postings are public; drafts and removed ones are
+    visible to their organization only (404 to everyone else)."""
+    posting = await service.get(session, actor, _settings(request), posting_id)
+    public = posting.status in service.PUBLIC
+    return cached_response(
+        request,
+        posting.model_dump_json().encode(),
+        "application/json",
+        cache_control=_SEARCH_CACHE if public else "private, no-cache",
+    )
+
+
+@router.get(
+    "/v1/postings/{posting_id}/jsonld",
+    summary="The posting as schema.org JobPosting (JSON-LD)",
+    responses={200: {"content": {"application/ld+json": {}}}, **_READ_ERRORS},
+)
+async def get_jsonld(
+    posting_id: uuid.UUID, actor: OptionalActor, session: ReadSession, request: Request
+) -> Response:
+    """For search engines: Google's required JobPosting properties."""
+    posting = await service.get(session, actor, _settings(request), posting_id)
+    document = json.dumps(syndication.job_posting(posting), ensure_ascii=False)
+    return cached_response(
+        request, document.encode(), "application/ld+json", cache_control=_SEARCH_CACHE
+    )
+
+
+@router.patch("/v1/postings/{posting_id}", summary="Edit a posting", responses=_WRITE_ERRORS)
+async def update_posting(
+    posting_id: uuid.UUID,
+    body: PostingUpdate,
+    actor: CurrentActor,
+    session: ActingWrite,
+    request: Request,
+) -> Posting:
+    """Also while published (then it must stay compliant: 409 `posting_not_compliant`)."""
+    return await service.update(
+        session, actor, _settings(request), _rules(request), posting_id, body
+    )
+
+
+def _transition(action: str, summary: str, doc: str) -> None:
+    async def endpoint(
+        posting_id: uuid.UUID, actor: CurrentActor, session: ActingWrite, request: Request
+    ) -> Posting:
+        return await service.transition(
+            session, actor, _settings(request), _rules(request), posting_id, action
+        )
+
+    endpoint.__doc__ = doc
+    endpoint.__name__ = f"{action}_posting"
+    router.post(f"/v1/postings/{{posting_id}}/{action}", summary=summary, responses=_WRITE_ERRORS)(
+        endpoint
+    )
+
+
+_transition(
+    "publish",
+    "Publish a draft (the checker must find no errors)",
+    "409 `posting_not_compliant` lists the error-level findings for the places it reaches.",
+)
+_transition("close", "Close a published posting", "It stays public and read-only.")
+_transition(
+    "reopen",
+    "Publish a closed or expired posting again",
+    "Its `closes_at` must be in the future; the checker runs again.",
+)
+
+
+@router.get(
+    "/v1/postings/{posting_id}/history",
+    summary="Every change to a posting: who, when, what",
+    responses=_READ_ERRORS,
+)
+async def posting_history(
+    posting_id: uuid.UUID, actor: CurrentActor, session: ActingRead
+) -> Page[HistoryEntry]:
+    """Visible to the organization and platform admins, oldest first, in one page."""
+    entries = await service.history(session, actor, posting_id)
+    return Page[HistoryEntry](items=entries, next_cursor=None)
+
+
+@router.post(
+    "/v1/postings/{posting_id}/reports",
+    status_code=201,
+    summary="Report a posting to the moderators",
+    responses=_WRITE_ERRORS,
+)
+async def report_posting(
+    posting_id: uuid.UUID, body: ReportCreate, actor: CurrentActor, session: ActingWrite
+) -> Report:
+    """Any signed-in user, for a public posting."""
+    return await service.report(session, actor, posting_id, body)
+
+
+@router.post(
+    "/v1/postings/{posting_id}/takedown",
+    summary="Remove a posting (platform admins)",
+    responses=_WRITE_ERRORS,
+)
+async def takedown_posting(
+    posting_id: uuid.UUID, actor: CurrentActor, session: ActingWrite, request: Request
+) -> Posting:
+    """Status `removed`: gone from search and feeds, 404 to the public, kept in history;
+    the organization's owners and admins are emailed."""
+    return await service.takedown(session, actor, _settings(request), posting_id)

@@ -1,0 +1,264 @@
+"""Bodies of the postings API. Unknown and read-only fields are refused (422)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from hireboard.postings import pay
+from hireboard.reference import is_country, is_currency, is_jurisdiction
+from hireboard.vocabulary import Level, RoleFamily
+
+Period = Literal["hour", "day", "week", "month", "year"]
+EmploymentType = Literal["full_time", "part_time", "contract", "temporary", "internship"]
+WorkplaceType = Literal["onsite", "hybrid", "remote"]
+Status = Literal["draft", "published", "closed", "expired", "removed"]
+Skill = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+# Markup that would run script where the Markdown is shown: refused outright.
+_UNSAFE = re.compile(
+    r"(?i)<\s*/?\s*(?:script|iframe|object|embed|style|link|meta|base|form|svg|math)\b"
+    r"|\bon[a-z]+\s*=|(?:javascript|vbscript|data\s*:\s*text/html)\s*:"
+    r"|\]\(\s*(?:javascript|vbscript|data):"
+)
+
+
+Component = Literal["base", "bonus", "equity"]
+
+
+def _base_only() -> list[Component]:
+    return ["base"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PayRangeIn(Strict):
+    min: float | None = Field(default=None, ge=0)
+    max: float | None = Field(default=None, ge=0)
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+    period: Period
+    basis: Literal["salary", "hourly", "commission", "tipped"] = "salary"
+    scope: Short | None = Field(default=None, description="Where this range applies.")
+    components: list[Component] = Field(default_factory=_base_only, max_length=3)
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        if not is_currency(value):
+            raise ValueError(f"{value} is not an ISO 4217 currency code")
+        return value
+
+    @model_validator(mode="after")
+    def _plausible(self) -> PayRangeIn:
+        if self.min is None and self.max is None:
+            raise ValueError("give min, max or both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("min is above max")
+        for amount in (self.min, self.max):
+            problem = (
+                None if amount is None else pay.implausible(amount, self.period, self.currency)
+            )
+            if problem:
+                raise ValueError(problem)
+        return self
+
+
+class LocationIn(Strict):
+    city: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    region: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,3}$")] | None = None
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+    city_code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{3}$")] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> LocationIn:
+        if not is_country(self.country):
+            raise ValueError(f"{self.country} is not an ISO 3166-1 country code")
+        if self.region is not None and not self.region.startswith(self.country + "-"):
+            raise ValueError(f"region {self.region} is not in {self.country}")
+        return self
+
+
+Jurisdiction = Annotated[str, StringConstraints(pattern=r"^(EU|[A-Z]{2}(-[A-Z0-9]{1,3})?)$")]
+
+
+class PostingFields(Strict):
+    """Every writable field, optional here; creation says which are required."""
+
+    title: Short | None = None
+    role_family: RoleFamily | None = None
+    level: Level | None = None
+    employment_type: EmploymentType | None = None
+    workplace_type: WorkplaceType | None = None
+    remote_from: list[Jurisdiction] | None = Field(default=None, max_length=50)
+    locations: list[LocationIn] | None = Field(default=None, max_length=50)
+    description: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50_000)]
+        | None
+    ) = None
+    required_skills: list[Skill] | None = Field(default=None, max_length=30)
+    nice_to_have_skills: list[Skill] | None = Field(default=None, max_length=30)
+    years_experience: int | None = Field(default=None, ge=0, le=50)
+    benefits: list[Short] | None = Field(default=None, max_length=30)
+    closes_at: datetime | None = None
+    apply_url: Annotated[AnyHttpUrl, Field(max_length=2000)] | None = None
+    vacancy_exists: bool | None = None
+    ai_screening: bool | None = None
+    pay_ranges: list[PayRangeIn] | None = Field(default=None, max_length=10)
+    annualisation_factors: dict[Period, Annotated[float, Field(gt=0, le=10_000)]] | None = None
+
+    @field_validator("description")
+    @classmethod
+    def _no_script(cls, value: str | None) -> str | None:
+        if value is not None and (found := _UNSAFE.search(value)):
+            raise ValueError(f"markup that could run script is not allowed: {found.group(0)!r}")
+        return value
+
+    @field_validator("remote_from")
+    @classmethod
+    def _known_places(cls, value: list[str] | None) -> list[str] | None:
+        for code in value or []:
+            if not is_jurisdiction(code):
+                raise ValueError(f"{code} is not a known country, region or EU")
+        return value
+
+    @field_validator("closes_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("give a time zone (RFC 3339, e.g. 2026-12-31T23:59:00Z)")
+        return value
+
+
+REQUIRED = ("title", "role_family", "level", "employment_type", "workplace_type", "description")
+
+
+class PostingCreate(PostingFields):
+    template_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = Field(
+        default=None,
+        description="Fill title, role family, description and skills from this template "
+        "rendered for `level`; fields sent here win.",
+    )
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Senior Backend Engineer",
+                    "role_family": "backend-engineer",
+                    "level": "senior",
+                    "employment_type": "full_time",
+                    "workplace_type": "hybrid",
+                    "locations": [{"city": "Denver", "region": "US-CO", "country": "US"}],
+                    "description": "## About the role\nYou will build our billing APIs...",
+                    "required_skills": ["Python", "Postgres"],
+                    "pay_ranges": [
+                        {"min": 150000, "max": 180000, "currency": "USD", "period": "year"}
+                    ],
+                    "benefits": ["Health, dental and vision insurance", "401(k) with match"],
+                    "closes_at": "2027-01-31T23:59:00Z",
+                }
+            ]
+        },
+    )
+
+    @model_validator(mode="after")
+    def _required(self) -> PostingCreate:
+        needed: tuple[str, ...] = ("level", "employment_type", "workplace_type")
+        if self.template_id is None:
+            needed = REQUIRED
+        missing = [name for name in needed if getattr(self, name) is None]
+        if missing:
+            raise ValueError("required: " + ", ".join(missing))
+        return self
+
+
+class PostingUpdate(PostingFields):
+    """PATCH: the fields sent replace the posting's; ``null`` clears an optional one."""
+
+
+class PayRangeOut(BaseModel):
+    min: float | None
+    max: float | None
+    currency: str
+    period: Period
+    basis: str
+    scope: str | None
+    components: list[str]
+    annual_min: float | None = Field(description="min in a year, with the posting's factors")
+    annual_max: float | None
+
+
+class OrganizationRef(BaseModel):
+    id: uuid.UUID
+    name: str
+    website: str | None
+    logo_url: str | None
+
+
+class Posting(BaseModel):
+    id: uuid.UUID
+    organization: OrganizationRef
+    status: Status
+    title: str
+    role_family: str
+    level: str
+    employment_type: str
+    workplace_type: str
+    remote_from: list[str]
+    locations: list[dict[str, Any]]
+    description: str
+    required_skills: list[str]
+    nice_to_have_skills: list[str]
+    years_experience: int | None
+    benefits: list[str]
+    closes_at: datetime | None
+    apply_url: str | None
+    vacancy_exists: bool | None
+    ai_screening: bool | None
+    pay_ranges: list[PayRangeOut]
+    annualisation_factors: dict[str, float]
+    template_id: uuid.UUID | None
+    template_version: int | None
+    published_at: datetime | None
+    closed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    url: str
+
+
+class HistoryEntry(BaseModel):
+    id: int
+    action: str
+    actor_user_id: uuid.UUID | None
+    actor_api_key_id: uuid.UUID | None
+    changes: dict[str, Any]
+    created_at: datetime
+
+
+class ReportCreate(Strict):
+    reason: Literal["spam", "scam", "discriminatory", "misleading_pay", "closed_position", "other"]
+    details: str | None = Field(default=None, max_length=2000)
+
+
+class Report(BaseModel):
+    id: uuid.UUID
+    posting_id: uuid.UUID
+    reason: str
+    details: str | None
+    created_at: datetime

@@ -1,0 +1,233 @@
+"""Public search over published postings: full text, filters, facets, stable cursors.
+
+Full text uses ``websearch_to_tsquery`` over the weighted ``search_vector``; when a query
+finds nothing, a trigram match on titles tolerates typos. Ordering is always total (the id
+breaks ties), and the cursor holds the sort key of the last item, so a posting published
+while a client pages never makes it see an item twice or skip one.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+from sqlalchemy import text
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hireboard.kit.pagination import InvalidCursor
+from hireboard.postings.repository import SELECT
+from hireboard.reference import normalise_skills
+
+Sort = Literal["relevance", "-published_at", "-pay"]
+FACETS = ("level", "workplace_type", "country", "skill")
+_FACET_SQL = {
+    "level": "p.level",
+    "workplace_type": "p.workplace_type",
+    "country": "unnest(p.countries)",
+    "skill": "unnest(p.required_skills)",
+}
+
+
+@dataclass
+class Query:
+    q: str | None = None
+    level: list[str] = field(default_factory=list)
+    role_family: list[str] = field(default_factory=list)
+    skill: list[str] = field(default_factory=list)
+    workplace_type: list[str] = field(default_factory=list)
+    country: list[str] = field(default_factory=list)
+    remote_from: list[str] = field(default_factory=list)
+    pay_min: float | None = None
+    currency: str | None = None
+    posted_since: date | None = None
+    organization: list[uuid.UUID] = field(default_factory=list)
+    updated_since: datetime | None = None
+    sort: Sort = "-published_at"
+
+
+@dataclass
+class Where:
+    clauses: list[str] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, clause: str, **params: Any) -> None:
+        self.clauses.append(clause)
+        self.params.update(params)
+
+    @property
+    def sql(self) -> str:
+        return " AND ".join(self.clauses) or "true"
+
+
+def where(query: Query, *, fuzzy: bool = False) -> Where:
+    found = Where()
+    if query.updated_since is not None:
+        # Integrators' incremental sync: closed and expired ones too, so they can drop them.
+        found.add(
+            "p.status IN ('published', 'closed', 'expired') AND p.updated_at > :updated_since",
+            updated_since=query.updated_since,
+        )
+    else:
+        found.add("p.status = 'published'")
+    if query.q:
+        if fuzzy:
+            found.add("p.title %> :q", q=query.q)
+        else:
+            found.add("p.search_vector @@ websearch_to_tsquery('english', :q)", q=query.q)
+    for name in ("level", "role_family", "workplace_type"):
+        values = getattr(query, name)
+        if values:
+            found.add(f"p.{name} = ANY(:{name})", **{name: values})
+    if query.skill:
+        found.add(
+            "(p.required_skills && CAST(:skills AS text[]) "
+            "OR p.nice_to_have_skills && CAST(:skills AS text[]))",
+            skills=normalise_skills(query.skill),
+        )
+    if query.country:
+        found.add("p.countries && CAST(:countries AS text[])", countries=query.country)
+    if query.remote_from:
+        found.add("p.remote_from && CAST(:remote_from AS text[])", remote_from=query.remote_from)
+    if query.pay_min is not None:
+        found.add(
+            "p.pay_currency = :currency AND p.pay_max_annual >= :pay_min",
+            currency=query.currency,
+            pay_min=query.pay_min,
+        )
+    if query.posted_since is not None:
+        found.add("p.published_at >= :posted_since", posted_since=query.posted_since)
+    if query.organization:
+        found.add("p.organization_id = ANY(:organizations)", organizations=query.organization)
+    return found
+
+
+def _order(query: Query, fuzzy: bool) -> tuple[str, str, list[str]]:
+    """ORDER BY, the sort-key expression list, and the key's SQL types."""
+    if query.updated_since is not None:
+        return "p.updated_at, p.id", "(p.updated_at, p.id) > (:k0, :k1)", ["timestamptz", "uuid"]
+    if query.sort == "relevance" and query.q:
+        rank = (
+            "round(CAST(word_similarity(:q, p.title) AS numeric), 6)"
+            if fuzzy
+            else "round(CAST(ts_rank_cd(p.search_vector, websearch_to_tsquery('english', :q)) "
+            "AS numeric), 6)"
+        )
+        return (
+            f"{rank} DESC, p.id DESC",
+            f"({rank}, p.id) < (:k0, :k1)",
+            ["numeric", "uuid"],
+        )
+    if query.sort == "-pay":
+        pay = "coalesce(p.pay_max_annual, -1)"
+        return f"{pay} DESC, p.id DESC", f"({pay}, p.id) < (:k0, :k1)", ["numeric", "uuid"]
+    return (
+        "p.published_at DESC, p.id DESC",
+        "(p.published_at, p.id) < (:k0, :k1)",
+        ["timestamptz", "uuid"],
+    )
+
+
+def _key_sql(query: Query, fuzzy: bool) -> str:
+    if query.updated_since is not None:
+        return "p.updated_at::text, p.id::text"
+    if query.sort == "relevance" and query.q:
+        if fuzzy:
+            return "round(CAST(word_similarity(:q, p.title) AS numeric), 6)::text, p.id::text"
+        return (
+            "round(CAST(ts_rank_cd(p.search_vector, websearch_to_tsquery('english', :q)) "
+            "AS numeric), 6)::text, p.id::text"
+        )
+    if query.sort == "-pay":
+        return "coalesce(p.pay_max_annual, -1)::text, p.id::text"
+    return "p.published_at::text, p.id::text"
+
+
+# pg_trgm's default word-similarity threshold (0.6) misses two typos in two words.
+FUZZY_THRESHOLD = 0.4
+
+
+async def tolerate_typos(session: AsyncSession) -> None:
+    await session.execute(
+        text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)"),
+        {"t": str(FUZZY_THRESHOLD)},
+    )
+
+
+@dataclass
+class Found:
+    rows: list[Row[Any]]
+    keys: list[list[str]]
+    fuzzy: bool
+
+
+async def search(
+    session: AsyncSession, query: Query, after: list[str] | None, limit: int, *, fuzzy: bool
+) -> Found:
+    if fuzzy:
+        await tolerate_typos(session)
+    condition = where(query, fuzzy=fuzzy)
+    order, keyset, types = _order(query, fuzzy)
+    params = dict(condition.params)
+    sql = condition.sql
+    if after is not None:
+        if len(after) != len(types):
+            raise InvalidCursor()
+        for index, (value, sql_type) in enumerate(zip(after, types, strict=True)):
+            params[f"k{index}"] = value
+            keyset = keyset.replace(f":k{index}", f"CAST(:k{index} AS {sql_type})")
+        sql = f"{sql} AND {keyset}"
+    keyed = SELECT.replace("SELECT ", f"SELECT ARRAY[{_key_sql(query, fuzzy)}] AS sort_key, ", 1)
+    result = await session.execute(
+        text(f"{keyed}WHERE {sql} ORDER BY {order} LIMIT :limit"),
+        {**params, "limit": limit + 1},
+    )
+    rows = list(result.all())
+    return Found(rows=rows, keys=[list(r.sort_key) for r in rows], fuzzy=fuzzy)
+
+
+async def facets(
+    session: AsyncSession, query: Query, *, fuzzy: bool, exact_limit: int
+) -> dict[str, Any]:
+    """Counts per value over the whole result; exact up to ``exact_limit`` matches, then
+    estimated from the planner's row count (and marked so)."""
+    if fuzzy:
+        await tolerate_typos(session)
+    condition = where(query, fuzzy=fuzzy)
+    capped = await session.scalar(
+        text(
+            f"SELECT count(*) FROM (SELECT 1 FROM postings p WHERE {condition.sql} "  # noqa: S608
+            "LIMIT :cap) s"
+        ),
+        {**condition.params, "cap": exact_limit + 1},
+    )
+    estimated = int(capped or 0) > exact_limit
+    scale = 1.0
+    sample = ""
+    if estimated:
+        plan = await session.scalar(
+            text(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM postings p WHERE {condition.sql}"),  # noqa: S608
+            condition.params,
+        )
+        document = json.loads(plan) if isinstance(plan, str) else plan
+        planned = document[0]["Plan"]["Plan Rows"]
+        scale = max(1.0, float(planned) / exact_limit)
+        sample = f" LIMIT {int(exact_limit)}"
+    out: dict[str, Any] = {}
+    for name in FACETS:
+        result = await session.execute(
+            text(
+                f"SELECT value, count(*) AS n FROM (SELECT {_FACET_SQL[name]} AS value "  # noqa: S608
+                f"FROM postings p WHERE {condition.sql}{sample}) s "
+                "GROUP BY value ORDER BY n DESC, value LIMIT 20"
+            ),
+            condition.params,
+        )
+        out[name] = [
+            {"value": row.value, "count": round(row.n * scale), "estimated": estimated}
+            for row in result
+        ]
+    return out

@@ -1,0 +1,414 @@
+"""Postings: drafts, edits, publishing behind the checker, closing, moderation, history."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hireboard.access import audit, policy
+from hireboard.access.actor import Actor
+from hireboard.access.errors import NotAllowed
+from hireboard.checker.engine import CheckInput, run
+from hireboard.checker.jurisdictions import EU_MEMBERS
+from hireboard.checker.rules import RuleSet
+from hireboard.config import Settings
+from hireboard.organizations.errors import OrganizationNotFound
+from hireboard.organizations.repository import get_organization
+from hireboard.postings import pay, repository
+from hireboard.postings.errors import (
+    ClosesAtPassed,
+    InvalidTransition,
+    PostingNotCompliant,
+    PostingNotFound,
+    PostingRemoved,
+)
+from hireboard.postings.schemas import (
+    HistoryEntry,
+    OrganizationRef,
+    PayRangeOut,
+    Posting,
+    PostingCreate,
+    PostingFields,
+    Report,
+    ReportCreate,
+)
+from hireboard.reference import normalise_skills
+from hireboard.templates import service as templates
+from hireboard.templates.content import TemplateContent
+from hireboard.templates.render import render
+from hireboard.worker import defer
+
+PUBLIC = frozenset({"published", "closed", "expired"})
+WRITE = policy.Permission(
+    "create or change postings",
+    frozenset({"owner", "admin", "recruiter"}),
+    scope="postings:write",
+)
+READ = policy.Permission(
+    "read the organization's postings",
+    policy.ALL_ROLES,
+    scope="postings:read",
+    platform_admin=True,
+)
+
+
+# --- shaping -------------------------------------------------------------------------------
+
+
+def to_posting(row: Row[Any], settings: Settings) -> Posting:
+    return Posting(
+        id=row.id,
+        organization=OrganizationRef(
+            id=row.organization_id,
+            name=row.organization_name,
+            website=row.organization_website,
+            logo_url=row.organization_logo_url,
+        ),
+        status=row.status,
+        title=row.title,
+        role_family=row.role_family,
+        level=row.level,
+        employment_type=row.employment_type,
+        workplace_type=row.workplace_type,
+        remote_from=list(row.remote_from),
+        locations=list(row.locations),
+        description=row.description,
+        required_skills=list(row.required_skills),
+        nice_to_have_skills=list(row.nice_to_have_skills),
+        years_experience=row.years_experience,
+        benefits=list(row.benefits),
+        closes_at=row.closes_at,
+        apply_url=row.apply_url,
+        vacancy_exists=row.vacancy_exists,
+        ai_screening=row.ai_screening,
+        pay_ranges=[PayRangeOut(**r) for r in row.pay_ranges],
+        annualisation_factors=dict(row.annualisation_factors),
+        template_id=row.template_id,
+        template_version=row.template_version,
+        published_at=row.published_at,
+        closed_at=row.closed_at,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        url=f"{settings.base_url}/v1/postings/{row.id}",
+    )
+
+
+def _columns(sent: dict[str, Any], current: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Request fields as stored: skills normalised, pay annualised, countries derived."""
+    fields = dict(sent)
+    for name in ("required_skills", "nice_to_have_skills"):
+        if name in fields:
+            fields[name] = normalise_skills(fields[name] or [])
+    for name in ("remote_from", "locations", "benefits"):
+        if name in fields and fields[name] is None:
+            fields[name] = []
+    if fields.get("apply_url") is not None:
+        fields["apply_url"] = str(fields["apply_url"])
+    merged = {**(current or {}), **fields}
+    if {"pay_ranges", "annualisation_factors"} & fields.keys():
+        factors = merged.get("annualisation_factors") or {}
+        fields["annualisation_factors"] = factors
+        ranges = []
+        for item in merged.get("pay_ranges") or []:
+            annual_min = pay.annual(item.get("min"), item["period"], factors)
+            annual_max = pay.annual(item.get("max"), item["period"], factors)
+            defaults = {"min": None, "max": None, "basis": "salary", "scope": None}
+            ranges.append(
+                {
+                    **defaults,
+                    "components": ["base"],
+                    **item,
+                    "annual_min": annual_min,
+                    "annual_max": annual_max,
+                }
+            )
+        fields["pay_ranges"] = ranges
+        first = ranges[0] if ranges else None
+        fields["pay_currency"] = first["currency"] if first else None
+        fields["pay_min_annual"] = (first["annual_min"] or first["annual_max"]) if first else None
+        fields["pay_max_annual"] = (first["annual_max"] or first["annual_min"]) if first else None
+    if {"locations", "remote_from"} & fields.keys():
+        countries = {loc["country"] for loc in merged.get("locations") or []}
+        for code in merged.get("remote_from") or []:
+            countries |= EU_MEMBERS if code == "EU" else {code[:2]}
+        fields["countries"] = sorted(countries)
+    return fields
+
+
+def _current(row: Row[Any]) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in repository.COLUMNS}
+
+
+# --- compliance ----------------------------------------------------------------------------
+
+
+def findings_for(row: Row[Any], rules: RuleSet) -> list[dict[str, Any]]:
+    """Error-level checker findings for the jurisdictions the posting reaches."""
+    posting = {
+        "title": row.title,
+        "employment_type": row.employment_type,
+        "workplace_type": row.workplace_type,
+        "locations": list(row.locations),
+        "remote_from": list(row.remote_from),
+        "pay_ranges": list(row.pay_ranges),
+        "benefits": list(row.benefits),
+        "closes_at": row.closes_at,
+        "vacancy_exists": row.vacancy_exists,
+        "ai_screening": row.ai_screening,
+    }
+    result = run(
+        rules,
+        CheckInput(
+            text=f"{row.title}\n\n{row.description}",
+            posting=posting,
+            employer_headcount=row.organization_headcount,
+        ),
+    )
+    return [
+        {**asdict(f), "sources": list(f.sources)} for f in result.findings if f.severity == "error"
+    ]
+
+
+def _gate(row: Row[Any], rules: RuleSet) -> None:
+    errors = findings_for(row, rules)
+    if errors:
+        raise PostingNotCompliant(
+            f"{len(errors)} error-level finding(s) for the places this posting reaches; "
+            "fix them and publish again.",
+            findings=errors,
+        )
+
+
+# --- operations ----------------------------------------------------------------------------
+
+
+async def _history(
+    session: AsyncSession, row: Row[Any], actor: Actor, action: str, changes: dict[str, Any]
+) -> None:
+    await repository.add_history(
+        session,
+        row.id,
+        row.organization_id,
+        action,
+        changes,
+        user_id=actor.user_id,
+        api_key_id=actor.api_key_id,
+    )
+
+
+async def _load(
+    session: AsyncSession, actor: Actor, posting_id: uuid.UUID, *, lock: bool = False
+) -> Row[Any]:
+    """The posting if the caller may see it: public ones to all, others to the organization."""
+    row = await repository.get(session, posting_id, lock=lock)
+    if row is None:
+        raise PostingNotFound()
+    if row.status not in PUBLIC:
+        policy.authorize(actor, row.organization_id, READ, PostingNotFound)
+    return row
+
+
+async def _from_template(
+    session: AsyncSession, actor: Actor, body: PostingCreate, organization_name: str
+) -> dict[str, Any]:
+    assert body.template_id is not None and body.level is not None  # noqa: S101 - validated
+    found = await templates.find(session, actor, body.template_id)
+    content = TemplateContent.model_validate(found.content)
+    variant = content.variant(body.level)
+    values = {"company_name": organization_name}
+    if body.locations:
+        values["location"] = body.locations[0].city
+    if body.apply_url is not None:
+        values["apply_link"] = str(body.apply_url)
+    if body.benefits:
+        values["benefits"] = "; ".join(body.benefits)
+    if body.closes_at is not None:
+        values["application_deadline"] = f"{body.closes_at:%Y-%m-%d}"
+    return {
+        "title": variant.title if variant else content.title,
+        "role_family": content.role_family,
+        "description": render(content, variant, values, "markdown"),
+        "required_skills": list(content.must_have_skills),
+        "nice_to_have_skills": list(content.nice_to_have_skills),
+        "years_experience": variant.years_experience.min if variant else None,
+        "template_id": found.id,
+        "template_version": found.version,
+    }
+
+
+async def create(
+    session: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    organization_id: uuid.UUID,
+    body: PostingCreate,
+) -> Posting:
+    """A draft; publishing is a separate step that runs the checker."""
+    policy.authorize(actor, organization_id, WRITE, OrganizationNotFound)
+    organization = await get_organization(session, organization_id)
+    if organization is None:
+        raise OrganizationNotFound()
+    sent = body.model_dump(mode="json", exclude_unset=True, exclude={"template_id"})
+    base = await _from_template(session, actor, body, organization.name) if body.template_id else {}
+    fields = _columns({**base, **sent})
+    posting_id = await repository.insert(session, organization_id, fields, actor.user_id)
+    row = await repository.get(session, posting_id)
+    assert row is not None  # noqa: S101 - inserted in this transaction
+    await _history(session, row, actor, "created", {"fields": sorted(fields)})
+    return to_posting(row, settings)
+
+
+async def get(
+    session: AsyncSession, actor: Actor, settings: Settings, posting_id: uuid.UUID
+) -> Posting:
+    return to_posting(await _load(session, actor, posting_id), settings)
+
+
+async def update(
+    session: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    rules: RuleSet,
+    posting_id: uuid.UUID,
+    body: PostingFields,
+) -> Posting:
+    """Fields sent replace the posting's; a published posting must stay compliant."""
+    row = await _load(session, actor, posting_id, lock=True)
+    policy.authorize(
+        actor, row.organization_id, WRITE, PostingNotFound, public=row.status in PUBLIC
+    )
+    if row.status == "removed":
+        raise PostingRemoved("A removed posting cannot change.")
+    current = _current(row)
+    fields = _columns(body.model_dump(mode="json", exclude_unset=True), current)
+    changes = {
+        name: {"from": current[name], "to": value}
+        for name, value in fields.items()
+        if _comparable(current[name]) != _comparable(value)
+    }
+    if changes:
+        await repository.update(session, posting_id, fields)
+        changed = await repository.get(session, posting_id)
+        assert changed is not None  # noqa: S101 - locked above
+        if changed.status == "published":
+            _gate(changed, rules)
+        await _history(session, changed, actor, "updated", changes)
+        row = changed
+    return to_posting(row, settings)
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, str) and len(value) >= 20 and value[4:5] == "-" and "T" in value:
+        try:
+            return datetime.fromisoformat(value).astimezone(UTC).isoformat()
+        except ValueError:
+            return value
+    return value
+
+
+TRANSITIONS: dict[str, tuple[frozenset[str], str, str | None]] = {
+    "publish": (frozenset({"draft"}), "published", "published_at"),
+    "close": (frozenset({"published"}), "closed", "closed_at"),
+    "reopen": (frozenset({"closed", "expired"}), "published", "published_at"),
+}
+
+
+async def transition(
+    session: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    rules: RuleSet,
+    posting_id: uuid.UUID,
+    action: str,
+) -> Posting:
+    row = await _load(session, actor, posting_id, lock=True)
+    policy.authorize(
+        actor, row.organization_id, WRITE, PostingNotFound, public=row.status in PUBLIC
+    )
+    if row.status == "removed":
+        raise PostingRemoved("A removed posting cannot change.")
+    allowed, target, stamp = TRANSITIONS[action]
+    if row.status not in allowed:
+        raise InvalidTransition(f"A {row.status} posting cannot {action}.")
+    if target == "published":
+        if actor.user_id is not None:
+            policy.require_verified_email(actor, settings)
+        if row.closes_at is not None and row.closes_at <= datetime.now(UTC):
+            raise ClosesAtPassed("Move closes_at into the future first (PATCH), then retry.")
+        _gate(row, rules)
+    await repository.set_status(session, posting_id, target, stamp=stamp)
+    await _history(session, row, actor, action, {"status": {"from": row.status, "to": target}})
+    changed = await repository.get(session, posting_id)
+    assert changed is not None  # noqa: S101 - locked above
+    return to_posting(changed, settings)
+
+
+async def history(session: AsyncSession, actor: Actor, posting_id: uuid.UUID) -> list[HistoryEntry]:
+    row = await _load(session, actor, posting_id)
+    policy.authorize(actor, row.organization_id, READ, PostingNotFound)
+    return [
+        HistoryEntry.model_validate(h, from_attributes=True)
+        for h in await repository.history(session, posting_id)
+    ]
+
+
+async def list_for_organization(
+    session: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    organization_id: uuid.UUID,
+    statuses: list[str] | None,
+    after: list[str] | None,
+    limit: int,
+) -> list[Posting]:
+    policy.authorize(actor, organization_id, READ, OrganizationNotFound)
+    rows = await repository.list_for_organization(session, organization_id, statuses, after, limit)
+    return [to_posting(row, settings) for row in rows]
+
+
+async def report(
+    session: AsyncSession, actor: Actor, posting_id: uuid.UUID, body: ReportCreate
+) -> Report:
+    """Any signed-in user may report a public posting; platform admins review reports."""
+    user_id = policy.require_user(actor)
+    row = await repository.get(session, posting_id)
+    if row is None or row.status not in PUBLIC:
+        raise PostingNotFound()
+    created = await repository.add_report(session, posting_id, user_id, body.reason, body.details)
+    return Report.model_validate(created, from_attributes=True)
+
+
+async def takedown(
+    session: AsyncSession, actor: Actor, settings: Settings, posting_id: uuid.UUID
+) -> Posting:
+    """Platform admins only: the posting leaves search and feeds; the organization is told."""
+    row = await repository.get(session, posting_id, lock=True)
+    if row is None or (row.status not in PUBLIC and not actor.platform_admin):
+        raise PostingNotFound()
+    if not actor.platform_admin:
+        raise NotAllowed("Only platform admins take postings down.")
+    if row.status == "removed":
+        return to_posting(row, settings)
+    await repository.set_status(session, posting_id, "removed", stamp="removed_at")
+    await _history(
+        session, row, actor, "removed", {"status": {"from": row.status, "to": "removed"}}
+    )
+    await audit.record(
+        session,
+        row.organization_id,
+        "posting.removed",
+        actor,
+        target_type="posting",
+        target_id=posting_id,
+    )
+    await defer(session, "postings.takedown_email", posting_id=str(posting_id))
+    changed = await repository.get(session, posting_id)
+    assert changed is not None  # noqa: S101 - locked above
+    return to_posting(changed, settings)

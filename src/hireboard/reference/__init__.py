@@ -1,0 +1,78 @@
+"""Reference data shipped with the package: ISO 4217 currencies, ISO 3166-1 countries and
+the skills taxonomy (``*.yaml`` beside this file, sources named inside each)."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+_REGION = re.compile(r"^([A-Z]{2})-[A-Z0-9]{1,3}$")
+
+
+def _load(name: str) -> Any:
+    text = resources.files("hireboard.reference").joinpath(name).read_text(encoding="utf-8")
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+
+
+@cache
+def currencies() -> dict[str, dict[str, Any]]:
+    return {row["code"]: row for row in _load("currencies.yaml")["currencies"]}
+
+
+@cache
+def countries() -> dict[str, str]:
+    return {row["code"]: row["name"] for row in _load("countries.yaml")["countries"]}
+
+
+def is_currency(code: str) -> bool:
+    return code in currencies()
+
+
+def is_country(code: str) -> bool:
+    return code in countries()
+
+
+def is_jurisdiction(code: str) -> bool:
+    """``EU``, a known country, or a region code of a known country."""
+    if code == "EU" or is_country(code):
+        return True
+    region = _REGION.match(code)
+    return region is not None and is_country(region.group(1))
+
+
+@cache
+def _skills() -> tuple[dict[str, str], dict[str, str]]:
+    canonical: dict[str, str] = {}
+    categories: dict[str, str] = {}
+    for row in _load("skills.yaml")["skills"]:
+        name = row["name"]
+        categories[name] = row.get("category", "")
+        for spelling in (name, *row.get("aliases", [])):
+            canonical[_key(spelling)] = name
+    return canonical, categories
+
+
+def _key(skill: str) -> str:
+    return re.sub(r"\s+", " ", skill.strip().lower())
+
+
+def normalise_skill(skill: str) -> str:
+    """The taxonomy's name for ``skill`` ("postgres" -> "PostgreSQL"); unknown skills are
+    kept as written (trimmed), so nothing a client sent is lost."""
+    return _skills()[0].get(_key(skill), re.sub(r"\s+", " ", skill.strip()))
+
+
+def normalise_skills(skills: list[str]) -> list[str]:
+    """Normalised, in the order given, without duplicates."""
+    seen: dict[str, None] = {}
+    for skill in skills:
+        seen.setdefault(normalise_skill(skill), None)
+    return list(seen)
+
+
+def known_skill(skill: str) -> bool:
+    return _key(skill) in _skills()[0]
