@@ -8,9 +8,13 @@ from typing import Any
 
 import feedparser
 import httpx
+import psycopg
 import pytest
 
-from tests.fixtures.world import World
+from hireboard.app import create_app
+from tests.fixtures.app import running
+from tests.fixtures.database import make_settings
+from tests.fixtures.world import World, build_world, remove_world
 from tests.postings.test_postings import draft
 
 pytestmark = pytest.mark.anyio
@@ -197,3 +201,26 @@ async def test_feeds_parse_in_a_real_feed_parser(
         assert item["url"] in {p["url"] for p in board}
         datetime.fromisoformat(item["date_published"])  # RFC 3339
     assert feed.json()["next_url"]
+
+
+async def test_facets_are_estimated_past_the_exact_limit(database_url: str, tmp_path: Any) -> None:
+    app = create_app(make_settings(database_url, tmp_path, search_facet_exact_limit=100))
+    async with running(app) as client:
+        world = build_world(app, database_url)
+        try:
+            with psycopg.connect(database_url) as conn:
+                conn.execute(
+                    "INSERT INTO postings (organization_id, status, title, role_family, level, "
+                    "employment_type, workplace_type, description, published_at) "
+                    "SELECT %s, 'published', 'Engineer ' || i, 'backend-engineer', "
+                    "CASE WHEN i %% 3 = 0 THEN 'senior' ELSE 'mid' END, 'full_time', 'remote', "
+                    "'Remote work.', now() FROM generate_series(1, 150) i",
+                    (world.organization_id,),
+                )
+                conn.execute("ANALYZE postings")
+            response = await client.get(f"/v1/postings?organization={world.organization_id}")
+            levels = {f["value"]: f for f in response.json()["facets"]["level"]}
+            assert levels["mid"]["estimated"] is True and levels["senior"]["estimated"] is True
+            assert 50 <= levels["mid"]["count"] + levels["senior"]["count"] <= 600
+        finally:
+            remove_world(database_url, world)
