@@ -37,6 +37,7 @@ from hireboard.kit.middleware import (
 from hireboard.kit.problem import problem_responses
 from hireboard.kit.ratelimit import RateLimiter
 from hireboard.kit.routing import JSONRoute
+from hireboard.market import endpoints as market_endpoints
 from hireboard.observability.metrics import Metrics, MetricsMiddleware, PoolCollector
 from hireboard.observability.tracing import TracingMiddleware
 from hireboard.organizations import endpoints as organization_endpoints
@@ -89,6 +90,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(template_endpoints.router)
     app.include_router(checker_endpoints.router)
     app.include_router(posting_endpoints.router)
+    app.include_router(market_endpoints.router)
     if settings.metrics_port is None:
         _add_metrics_route(app, settings, metrics)
     _add_middleware(app, settings, metrics)

@@ -102,6 +102,8 @@ class Settings(BaseSettings):
     api_key_touch_interval_s: int = Field(default=60, ge=0)
     checker_rules_dir: Path | None = None
     search_facet_exact_limit: int = Field(default=10_000, ge=100)
+    stats_min_sample: int = Field(default=5, ge=1)
+    stats_cache_seconds: float = Field(default=5, ge=0, le=5)
 
     outbound_connect_timeout_s: float = Field(default=3.0, gt=0)
     outbound_read_timeout_s: float = Field(default=10.0, gt=0)

@@ -110,6 +110,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
         set(), body={"reason": "spam"}, sees=frozenset({"api_key"})
     ),
     ("POST", POSTING_PATH + "/takedown"): expect({"platform_admin"}, sees=frozenset()),
+    ("GET", "/v1/market/roles/{role_family}"): expect(set(ALL_CALLERS)),
     # The token is the credential: only the invited address's account may accept.
     ("POST", "/v1/invitations/{token}/accept"): expect(
         {"candidate"}, public=True, sees=frozenset()
@@ -163,6 +164,7 @@ def concrete(path: str, world: World, target_user: str) -> str:
         token=world.invitation_token,
         template_id=world.template_id,
         posting_id=world.posting_id,
+        role_family="backend-engineer",
         version=1,
     )
 

@@ -140,3 +140,14 @@ def test_drafts_are_private_and_published_postings_public(database_url: str, wor
                 "(%s, 't', 'backend-engineer', 'mid', 'full_time', 'onsite', 'd')",
                 (world.organization_id,),
             )
+
+
+def test_market_tables_are_written_by_the_trigger_only(database_url: str, world: World) -> None:
+    with (
+        as_app(database_url, platform_admin="on") as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        conn.execute(
+            "INSERT INTO market_pay (posting_id, currency, mid_annual) VALUES (%s, 'USD', 1)",
+            (world.posting_id,),
+        )

@@ -76,3 +76,10 @@ def normalise_skills(skills: list[str]) -> list[str]:
 
 def known_skill(skill: str) -> bool:
     return _key(skill) in _skills()[0]
+
+
+@cache
+def fx_rates() -> dict[str, Any]:
+    """The dated conversion table: ``{date, source, base, rates: {code: units per base}}``."""
+    table: dict[str, Any] = _load("fx_rates.yaml")
+    return table

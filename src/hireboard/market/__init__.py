@@ -1,0 +1,1 @@
+"""Market statistics over published postings: counts, pay percentiles, level mix, skills."""
