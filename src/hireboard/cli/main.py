@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from hireboard import __version__
-from hireboard.cli import db, jd, jobs, users
+from hireboard.cli import db, jd, jobs, seed, users
 from hireboard.cli.serve import serve
 
 app = typer.Typer(
@@ -22,6 +22,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(users.app, name="users")
 app.add_typer(jd.app, name="jd")
+app.add_typer(seed.app, name="seed")
 
 
 @app.command()

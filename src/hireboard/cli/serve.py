@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -11,12 +12,17 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from hireboard import migrate
 from hireboard.app import create_app
 from hireboard.cli.runtime import database, fail, load_settings, owner_url
 from hireboard.config import Settings
+from hireboard.db import Database
 from hireboard.embedded import EmbeddedPostgresError, ServeLock
+from hireboard.worker import defer
+from hireboard.worker.registry import load_tasks
 
 
 class _AnnouncingServer(uvicorn.Server):
@@ -48,6 +54,13 @@ def serve(
     with_worker: Annotated[
         bool, typer.Option("--worker/--no-worker", help="Also run a background-job worker process.")
     ] = True,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo/--no-demo",
+            help="On the embedded database's first start, load demo data in the background.",
+        ),
+    ] = True,
 ) -> None:
     """Run the HTTP API; with no configuration, on the embedded PostgreSQL in the data directory."""
     settings = load_settings(host=host, port=port, workers=workers)
@@ -68,6 +81,8 @@ def serve(
         with database(settings) as ready:
             if migrate_schema:
                 migrate.upgrade(ready, owner_url(ready))
+            if demo and settings.embedded and asyncio.run(_queue_demo(ready)):
+                typer.echo("empty database: demo data is loading in the background (--no-demo)")
             worker = _start_worker(ready) if with_worker else None
             try:
                 _run(ready)
@@ -76,6 +91,23 @@ def serve(
                     _stop_worker(worker, ready.shutdown_timeout_s)
     finally:
         lock.release()
+
+
+async def _queue_demo(settings: Settings) -> bool:
+    """Defer the demo load when the database has no organizations (the worker loads it, so
+    /readyz is not delayed); True if queued."""
+    load_tasks(settings.worker_task_modules)
+    database = Database.connect(settings, owner_url(settings))
+    try:
+        async with database.write_sessions() as session, session.begin():
+            if await session.scalar(text("SELECT EXISTS (SELECT 1 FROM organizations)")):
+                return False
+            await defer(session, "seed.demo", queueing_lock="seed-demo")
+            return True
+    except IntegrityError:  # an earlier start queued it and no worker has run it yet
+        return False
+    finally:
+        await database.dispose()
 
 
 def _start_worker(settings: Settings) -> subprocess.Popen[bytes]:

@@ -47,6 +47,7 @@ TASK_MODULES = (
     "hireboard.identity.tasks",
     "hireboard.organizations.tasks",
     "hireboard.postings.tasks",
+    "hireboard.seed.tasks",
 )
 
 
