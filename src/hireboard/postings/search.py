@@ -24,12 +24,6 @@ from hireboard.reference import normalise_skills
 
 Sort = Literal["relevance", "-published_at", "-pay"]
 FACETS = ("level", "workplace_type", "country", "skill")
-_FACET_SQL = {
-    "level": "p.level",
-    "workplace_type": "p.workplace_type",
-    "country": "unnest(p.countries)",
-    "skill": "unnest(p.required_skills)",
-}
 
 
 @dataclass
@@ -216,18 +210,27 @@ async def facets(
         planned = document[0]["Plan"]["Plan Rows"]
         scale = max(1.0, float(planned) / exact_limit)
         sample = f" LIMIT {int(exact_limit)}"
+    result = await session.execute(
+        text(
+            "WITH hits AS MATERIALIZED (SELECT p.level, p.workplace_type, p.countries, "  # noqa: S608
+            f"p.required_skills FROM postings p WHERE {condition.sql}{sample}) "
+            "SELECT 'level' AS facet, level AS value, count(*) AS n FROM hits GROUP BY level "
+            "UNION ALL SELECT 'workplace_type', workplace_type, count(*) FROM hits "
+            "GROUP BY workplace_type "
+            "UNION ALL SELECT 'country', c, count(*) FROM hits, unnest(countries) c GROUP BY c "
+            "UNION ALL SELECT 'skill', s, count(*) FROM hits, unnest(required_skills) s "
+            "GROUP BY s"
+        ),
+        condition.params,
+    )
+    grouped: dict[str, list[Any]] = {name: [] for name in FACETS}
+    for row in result:
+        grouped[row.facet].append(row)
     out: dict[str, Any] = {}
-    for name in FACETS:
-        result = await session.execute(
-            text(
-                f"SELECT value, count(*) AS n FROM (SELECT {_FACET_SQL[name]} AS value "  # noqa: S608
-                f"FROM postings p WHERE {condition.sql}{sample}) s "
-                "GROUP BY value ORDER BY n DESC, value LIMIT 20"
-            ),
-            condition.params,
-        )
+    for name, rows in grouped.items():
+        rows.sort(key=lambda row: (-row.n, row.value))
         out[name] = [
             {"value": row.value, "count": round(row.n * scale), "estimated": estimated}
-            for row in result
+            for row in rows[:20]
         ]
     return out
