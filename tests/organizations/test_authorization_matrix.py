@@ -60,6 +60,7 @@ TEMPLATE = "/v1/templates/{template_id}"  # an organization's template (built-in
 READERS = {*MEMBERS, "platform_admin", "api_key"}
 WRITERS = {*MANAGERS, "recruiter"}
 POSTING_PATH = "/v1/postings/{posting_id}"
+RESUME = "/v1/resumes/{resume_id}"
 POSTING = {
     "title": "Backend Engineer",
     "role_family": "backend-engineer",
@@ -111,6 +112,10 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ),
     ("POST", POSTING_PATH + "/takedown"): expect({"platform_admin"}, sees=frozenset()),
     ("GET", "/v1/market/roles/{role_family}"): expect(set(ALL_CALLERS)),
+    # A resume is its owner's alone (organizations join when applications land).
+    ("GET", RESUME): expect({"candidate"}, sees=frozenset({"api_key"})),
+    ("GET", RESUME + "/file"): expect({"candidate"}, sees=frozenset({"api_key"})),
+    ("DELETE", RESUME): expect({"candidate"}, success=204, sees=frozenset({"api_key"})),
     # The token is the credential: only the invited address's account may accept.
     ("POST", "/v1/invitations/{token}/accept"): expect(
         {"candidate"}, public=True, sees=frozenset()
@@ -165,6 +170,7 @@ def concrete(path: str, world: World, target_user: str) -> str:
         template_id=world.template_id,
         posting_id=world.posting_id,
         role_family="backend-engineer",
+        resume_id=world.resume_id,
         version=1,
     )
 

@@ -83,3 +83,29 @@ def fx_rates() -> dict[str, Any]:
     """The dated conversion table: ``{date, source, base, rates: {code: units per base}}``."""
     table: dict[str, Any] = _load("fx_rates.yaml")
     return table
+
+
+@cache
+def _skill_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Every skill spelling as one pattern: short ones (2 characters or fewer, "Go", "R")
+    must match their case exactly, the rest in any case."""
+    spellings = sorted(_skills()[0], key=len, reverse=True)
+    canonical = _skills()[0]
+    names = {spelling: canonical[spelling] for spelling in spellings}
+    short = [re.escape(n) for n in {v for k, v in names.items() if len(k) <= 2 and k == v.lower()}]
+    long = [re.escape(k) for k in spellings if len(k) > 2]
+    boundary = r"(?<![\w+#.-]){}(?![\w+#-])"
+    return (
+        re.compile(boundary.format("(?:" + "|".join(long) + ")"), re.IGNORECASE),
+        re.compile(boundary.format("(?:" + "|".join(short or ["(?!)"]) + ")")),
+    )
+
+
+def skills_in_text(body: str) -> list[str]:
+    """Taxonomy skills a text mentions, by first mention, as proposals to confirm."""
+    found: dict[str, None] = {}
+    loose, exact = _skill_patterns()
+    matches = sorted([*loose.finditer(body), *exact.finditer(body)], key=lambda m: m.start())
+    for match in matches:
+        found.setdefault(normalise_skill(match.group(0)), None)
+    return list(found)

@@ -48,6 +48,7 @@ TASK_MODULES = (
     "hireboard.organizations.tasks",
     "hireboard.postings.tasks",
     "hireboard.seed.tasks",
+    "hireboard.candidates.tasks",
 )
 
 

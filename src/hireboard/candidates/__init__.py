@@ -1,0 +1,1 @@
+"""Candidates: profiles and resumes (uploaded, checked, parsed by a job)."""

@@ -1,0 +1,107 @@
+"""Profiles and resumes: each user's own, checked on upload, parsed by a job."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Any
+
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hireboard.access import policy
+from hireboard.access.actor import Actor
+from hireboard.candidates import files, repository
+from hireboard.candidates.schemas import Profile, ProfileIn, Resume
+from hireboard.errors import NotFound
+from hireboard.reference import normalise_skill
+from hireboard.storage import Storage
+from hireboard.worker import defer
+
+
+class ResumeNotFound(NotFound):
+    code = "resume_not_found"
+    title = "Resume not found"
+
+
+async def get_profile(session: AsyncSession, actor: Actor) -> Profile:
+    user_id = policy.require_user(actor)
+    row = await repository.get_profile(session, user_id)
+    if row is None:
+        return Profile(user_id=user_id, updated_at=None)
+    return Profile.model_validate(row, from_attributes=True)
+
+
+async def put_profile(session: AsyncSession, actor: Actor, body: ProfileIn) -> Profile:
+    """Replaces the whole profile; skills are normalised through the taxonomy."""
+    user_id = policy.require_user(actor)
+    profile: dict[str, Any] = body.model_dump(mode="json")
+    merged: dict[str, dict[str, Any]] = {}
+    for skill in profile["skills"]:
+        name = normalise_skill(skill["name"])
+        merged[name.lower()] = {**skill, "name": name}
+    profile["skills"] = list(merged.values())
+    await repository.put_profile(session, user_id, profile)
+    return await get_profile(session, actor)
+
+
+def _resume(row: Row[Any]) -> Resume:
+    return Resume.model_validate(row, from_attributes=True)
+
+
+async def upload(
+    session: AsyncSession, actor: Actor, storage: Storage, filename: str, data: bytes
+) -> Resume:
+    """Checked in this request (size, type from the bytes, DOCX expansion): a refused file
+    stores nothing. Stored, then parsed by a job."""
+    user_id = policy.require_user(actor)
+    inspected = files.inspect(data)
+    key = storage.put(data)
+    try:
+        row = await repository.add_resume(
+            session,
+            user_id,
+            filename[:255] or "resume",
+            inspected.content_type,
+            len(data),
+            hashlib.sha256(data).hexdigest(),
+            key,
+        )
+        await defer(session, "candidates.parse_resume", resume_id=str(row.id))
+    except BaseException:
+        storage.delete(key)  # the row did not commit: no orphan file
+        raise
+    return _resume(row)
+
+
+async def _own(session: AsyncSession, actor: Actor, resume_id: uuid.UUID) -> Row[Any]:
+    user_id = policy.require_user(actor)
+    row = await repository.get_resume(session, resume_id)
+    if row is None or row.user_id != user_id:
+        raise ResumeNotFound()
+    return row
+
+
+async def list_resumes(session: AsyncSession, actor: Actor) -> list[Resume]:
+    user_id = policy.require_user(actor)
+    return [_resume(row) for row in await repository.list_resumes(session, user_id)]
+
+
+async def get_resume(session: AsyncSession, actor: Actor, resume_id: uuid.UUID) -> Resume:
+    return _resume(await _own(session, actor, resume_id))
+
+
+async def resume_file(
+    session: AsyncSession, actor: Actor, storage: Storage, resume_id: uuid.UUID
+) -> tuple[bytes, str, str]:
+    row = await _own(session, actor, resume_id)
+    return storage.get(row.storage_key), row.content_type, row.filename
+
+
+async def delete_resume(
+    session: AsyncSession, actor: Actor, storage: Storage, resume_id: uuid.UUID
+) -> str:
+    """Deletes the row now; the caller removes the file once the transaction commits."""
+    row = await _own(session, actor, resume_id)
+    await repository.delete_resume(session, resume_id)
+    return str(row.storage_key)
