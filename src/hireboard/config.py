@@ -101,7 +101,7 @@ class Settings(BaseSettings):
     api_key_max_ttl_days: int = Field(default=365, ge=1)
     api_key_touch_interval_s: int = Field(default=60, ge=0)
     checker_rules_dir: Path | None = None
-    search_facet_exact_limit: int = Field(default=10_000, ge=100)
+    search_facet_exact_limit: int = Field(default=1_000, ge=100)
     stats_min_sample: int = Field(default=5, ge=1)
     stats_cache_seconds: float = Field(default=5, ge=0, le=5)
 

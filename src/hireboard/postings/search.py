@@ -24,6 +24,7 @@ from hireboard.reference import normalise_skills
 
 Sort = Literal["relevance", "-published_at", "-pay"]
 FACETS = ("level", "workplace_type", "country", "skill")
+FACET_SAMPLE = 250
 
 
 @dataclass
@@ -191,25 +192,27 @@ async def facets(
     if fuzzy:
         await tolerate_typos(session)
     condition = where(query, fuzzy=fuzzy)
-    capped = await session.scalar(
-        text(
-            f"SELECT count(*) FROM (SELECT 1 FROM postings p WHERE {condition.sql} "  # noqa: S608
-            "LIMIT :cap) s"
-        ),
-        {**condition.params, "cap": exact_limit + 1},
+    # The planner's estimate first (no rows read): far above the limit, counting exactly
+    # up to it would only confirm what the estimate says.
+    plan = await session.scalar(
+        text(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM postings p WHERE {condition.sql}"),  # noqa: S608
+        condition.params,
     )
-    estimated = int(capped or 0) > exact_limit
-    scale = 1.0
-    sample = ""
-    if estimated:
-        plan = await session.scalar(
-            text(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM postings p WHERE {condition.sql}"),  # noqa: S608
-            condition.params,
+    document = json.loads(plan) if isinstance(plan, str) else plan
+    planned = float(document[0]["Plan"]["Plan Rows"])
+    estimated = planned > 4 * exact_limit
+    if not estimated:
+        capped = await session.scalar(
+            text(
+                f"SELECT count(*) FROM (SELECT 1 FROM postings p WHERE {condition.sql} "  # noqa: S608
+                "LIMIT :cap) s"
+            ),
+            {**condition.params, "cap": exact_limit + 1},
         )
-        document = json.loads(plan) if isinstance(plan, str) else plan
-        planned = document[0]["Plan"]["Plan Rows"]
-        scale = max(1.0, float(planned) / exact_limit)
-        sample = f" LIMIT {int(exact_limit)}"
+        estimated = int(capped or 0) > exact_limit
+    # Estimated facets come from a small sample scaled to the planner's count: reading
+    # thousands of scattered rows would cost more than the search itself.
+    sample = f" LIMIT {FACET_SAMPLE}" if estimated else ""
     result = await session.execute(
         text(
             "WITH hits AS MATERIALIZED (SELECT p.level, p.workplace_type, p.countries, "  # noqa: S608
@@ -226,6 +229,8 @@ async def facets(
     grouped: dict[str, list[Any]] = {name: [] for name in FACETS}
     for row in result:
         grouped[row.facet].append(row)
+    sampled = sum(row.n for row in grouped["level"])
+    scale = max(1.0, planned / sampled) if estimated and sampled else 1.0
     out: dict[str, Any] = {}
     for name, rows in grouped.items():
         rows.sort(key=lambda row: (-row.n, row.value))
