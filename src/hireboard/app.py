@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from hireboard import __version__, health, migrate
 from hireboard.api import v1_router
+from hireboard.applications import endpoints as application_endpoints
 from hireboard.candidates import endpoints as candidate_endpoints
 from hireboard.checker import endpoints as checker_endpoints
 from hireboard.checker.rules import load_rules
@@ -93,6 +94,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(posting_endpoints.router)
     app.include_router(market_endpoints.router)
     app.include_router(candidate_endpoints.router)
+    app.include_router(application_endpoints.router)
     if settings.metrics_port is None:
         _add_metrics_route(app, settings, metrics)
     _add_middleware(app, settings, metrics)

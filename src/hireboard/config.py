@@ -103,6 +103,7 @@ class Settings(BaseSettings):
     checker_rules_dir: Path | None = None
     search_facet_exact_limit: int = Field(default=1_000, ge=100)
     stats_min_sample: int = Field(default=5, ge=1)
+    privacy_notice_version: str = Field(default="2026-11-01", min_length=1, max_length=40)
     stats_cache_seconds: float = Field(default=5, ge=0, le=5)
 
     outbound_connect_timeout_s: float = Field(default=3.0, gt=0)

@@ -61,6 +61,8 @@ READERS = {*MEMBERS, "platform_admin", "api_key"}
 WRITERS = {*MANAGERS, "recruiter"}
 POSTING_PATH = "/v1/postings/{posting_id}"
 RESUME = "/v1/resumes/{resume_id}"
+APPLICATION = "/v1/applications/{application_id}"
+CANDIDATE_AND_MEMBERS = {"candidate", *MEMBERS}
 POSTING = {
     "title": "Backend Engineer",
     "role_family": "backend-engineer",
@@ -112,9 +114,18 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ),
     ("POST", POSTING_PATH + "/takedown"): expect({"platform_admin"}, sees=frozenset()),
     ("GET", "/v1/market/roles/{role_family}"): expect(set(ALL_CALLERS)),
-    # A resume is its owner's alone (organizations join when applications land).
-    ("GET", RESUME): expect({"candidate"}, sees=frozenset({"api_key"})),
-    ("GET", RESUME + "/file"): expect({"candidate"}, sees=frozenset({"api_key"})),
+    # The world's posting is a draft: nobody can apply to it.
+    ("POST", POSTING_PATH + "/applications"): expect(
+        set(), body={"resume_id": "{resume_id}"}, sees=frozenset({"api_key"})
+    ),
+    ("GET", APPLICATION): expect({*CANDIDATE_AND_MEMBERS, "platform_admin"}),
+    ("GET", APPLICATION + "/history"): expect({*CANDIDATE_AND_MEMBERS, "platform_admin"}),
+    ("POST", APPLICATION + "/withdraw"): expect({"candidate"}, sees=frozenset({"api_key"})),
+    ("POST", APPLICATION + "/transitions"): expect(MEMBERS, body={"stage": "screening"}),
+    ("GET", ORG + "/pipeline-stages"): expect({*MEMBERS, "platform_admin"}),
+    # A resume is its owner's, and readable by the organizations applied to with it.
+    ("GET", RESUME): expect(CANDIDATE_AND_MEMBERS, sees=frozenset({"api_key"})),
+    ("GET", RESUME + "/file"): expect(CANDIDATE_AND_MEMBERS, sees=frozenset({"api_key"})),
     ("DELETE", RESUME): expect({"candidate"}, success=204, sees=frozenset({"api_key"})),
     # The token is the credential: only the invited address's account may accept.
     ("POST", "/v1/invitations/{token}/accept"): expect(
@@ -171,6 +182,7 @@ def concrete(path: str, world: World, target_user: str) -> str:
         posting_id=world.posting_id,
         role_family="backend-engineer",
         resume_id=world.resume_id,
+        application_id=world.application_id,
         version=1,
     )
 
@@ -201,6 +213,8 @@ async def test_route_answers_as_the_policy_says(
         target_user, status = "recruiter", 403
     before = snapshot(database_url, world)
     body = dict(rule.body) if rule.body else None
+    if body and body.get("resume_id") == "{resume_id}":
+        body["resume_id"] = str(world.resume_id)
     if body and "email" in body:
         body["email"] = f"new-{secrets.token_hex(3)}@example.com"
     response = await api.request(

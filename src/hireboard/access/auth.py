@@ -1,8 +1,8 @@
 """Authentication dependencies: who is calling (an access token or an API key), as an Actor.
 
 ``CurrentActor`` needs credentials (401 without). ``OptionalActor`` lets anonymous callers
-through as ``ANONYMOUS``. Both leave the request's read session acting for the caller
-(row-level security); ``ActingWrite`` is the write transaction, acting for the caller too.
+through as ``ANONYMOUS``. Sessions that act for the caller (row-level security):
+``ActingRead``, ``OptionalActingRead`` (public routes) and ``ActingWrite``.
 """
 
 from __future__ import annotations
@@ -88,27 +88,37 @@ async def _authenticate(request: Request, session: AsyncSession, header: str) ->
         actor = await _api_key_actor(request, session, token)
     else:
         actor = await _user_actor(request, session, token)
-    await act_as(session, actor)
     setattr(request.state, CALLER_STATE, actor.caller_id)
     return actor
 
 
-async def current_actor(request: Request, session: ReadSession) -> Actor:
+async def _resolve(request: Request, header: str) -> Actor:
+    """Authenticate on a connection of its own, given back before the endpoint's session is
+    taken: a request never holds two pooled connections waiting for each other (under
+    load that starves the pool)."""
+    async with database_from(request).read_sessions() as session:
+        await session.connection(execution_options={"postgresql_readonly": True})
+        try:
+            return await _authenticate(request, session, header)
+        finally:
+            await session.rollback()
+
+
+async def current_actor(request: Request) -> Actor:
     header = request.headers.get("authorization")
     if header is None:
         raise NotAuthenticated(
             "Send Authorization: Bearer <access token or API key>.", headers=_CHALLENGE
         )
-    return await _authenticate(request, session, header)
+    return await _resolve(request, header)
 
 
-async def optional_actor(request: Request, session: ReadSession) -> Actor:
+async def optional_actor(request: Request) -> Actor:
     """Anonymous without an Authorization header; bad credentials are still 401."""
     header = request.headers.get("authorization")
     if header is None:
-        await act_as(session, ANONYMOUS)
         return ANONYMOUS
-    return await _authenticate(request, session, header)
+    return await _resolve(request, header)
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
@@ -121,9 +131,17 @@ async def acting_write(actor: CurrentActor, session: WriteSession) -> AsyncSessi
     return session
 
 
-async def acting_read(session: ReadSession, actor: CurrentActor) -> AsyncSession:
-    return session  # current_actor already made this (cached) session act for the caller
+async def acting_read(actor: CurrentActor, session: ReadSession) -> AsyncSession:
+    await act_as(session, actor)
+    return session
+
+
+async def acting_read_optional(actor: OptionalActor, session: ReadSession) -> AsyncSession:
+    await act_as(session, actor)
+    return session
 
 
 ActingWrite = Annotated[AsyncSession, Depends(acting_write)]
+# Public routes: anonymous callers too; members also see their organization's private rows.
+OptionalActingRead = Annotated[AsyncSession, Depends(acting_read_optional)]
 ActingRead = Annotated[AsyncSession, Depends(acting_read)]

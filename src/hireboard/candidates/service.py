@@ -6,6 +6,7 @@ import hashlib
 import uuid
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +18,10 @@ from hireboard.errors import NotFound
 from hireboard.reference import normalise_skill
 from hireboard.storage import Storage
 from hireboard.worker import defer
+
+READ_APPLICATIONS = policy.Permission(
+    "read applications and their resumes", policy.ALL_ROLES, scope="applications:read"
+)
 
 
 class ResumeNotFound(NotFound):
@@ -82,19 +87,41 @@ async def _own(session: AsyncSession, actor: Actor, resume_id: uuid.UUID) -> Row
     return row
 
 
+async def _visible(session: AsyncSession, actor: Actor, resume_id: uuid.UUID) -> Row[Any]:
+    """The owner's resume, or one a candidate applied with to the caller's organization."""
+    row = await repository.get_resume(session, resume_id)
+    if row is None:
+        raise ResumeNotFound()
+    if actor.user_id is not None and row.user_id == actor.user_id:
+        return row
+    if actor.is_anonymous:
+        policy.require_user(actor)
+    organization = await session.scalar(
+        text(
+            "SELECT organization_id FROM applications WHERE resume_id = :id "
+            "AND organization_id = ANY(:orgs) LIMIT 1"
+        ),
+        {"id": resume_id, "orgs": list(actor.organization_ids)},
+    )
+    if organization is None:
+        raise ResumeNotFound()
+    policy.authorize(actor, organization, READ_APPLICATIONS, ResumeNotFound)
+    return row
+
+
 async def list_resumes(session: AsyncSession, actor: Actor) -> list[Resume]:
     user_id = policy.require_user(actor)
     return [_resume(row) for row in await repository.list_resumes(session, user_id)]
 
 
 async def get_resume(session: AsyncSession, actor: Actor, resume_id: uuid.UUID) -> Resume:
-    return _resume(await _own(session, actor, resume_id))
+    return _resume(await _visible(session, actor, resume_id))
 
 
 async def resume_file(
     session: AsyncSession, actor: Actor, storage: Storage, resume_id: uuid.UUID
 ) -> tuple[bytes, str, str]:
-    row = await _own(session, actor, resume_id)
+    row = await _visible(session, actor, resume_id)
     return storage.get(row.storage_key), row.content_type, row.filename
 
 

@@ -7,9 +7,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 
-from hireboard.access.auth import ActingRead, ActingWrite, CurrentActor, OptionalActor
+from hireboard.access.auth import (
+    ActingRead,
+    ActingWrite,
+    CurrentActor,
+    OptionalActingRead,
+    OptionalActor,
+)
 from hireboard.config import Settings
-from hireboard.db import ReadSession
 from hireboard.kit.idempotency import idempotent
 from hireboard.kit.pagination import InvalidCursor, Page, Paging
 from hireboard.kit.problem import problem_responses
@@ -86,7 +91,7 @@ async def create_organization(
     responses=problem_responses(401, 404, 422),
 )
 async def get_organization(
-    organization_id: OrgId, actor: OptionalActor, session: ReadSession
+    organization_id: OrgId, actor: OptionalActor, session: OptionalActingRead
 ) -> Organization:
     """Public; ``my_role`` says the caller's role when they are a member."""
     return await service.get_organization(session, actor, organization_id)

@@ -9,8 +9,15 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from hireboard.access.auth import ActingRead, ActingWrite, CurrentActor, OptionalActor
+from hireboard.access.auth import (
+    ActingRead,
+    ActingWrite,
+    CurrentActor,
+    OptionalActingRead,
+    OptionalActor,
+)
 from hireboard.checker.rules import RuleSet
 from hireboard.config import Settings
 from hireboard.db import ReadSession
@@ -108,7 +115,11 @@ SearchQuery = Annotated[finder.Query, Depends(_query)]
 
 
 async def _search(
-    request: Request, session: ReadSession, query: finder.Query, paging: PageRequest, facets: bool
+    request: Request,
+    session: AsyncSession,
+    query: finder.Query,
+    paging: PageRequest,
+    facets: bool,
 ) -> tuple[list[Posting], str | None, dict[str, Any], bool]:
     after = paging.after(3)
     if after is not None and after[0] not in {"x", "f"}:
@@ -259,7 +270,7 @@ async def list_organization_postings(
 
 @router.get("/v1/postings/{posting_id}", summary="One posting", responses=_READ_ERRORS)
 async def get_posting(
-    posting_id: uuid.UUID, actor: OptionalActor, session: ReadSession, request: Request
+    posting_id: uuid.UUID, actor: OptionalActor, session: OptionalActingRead, request: Request
 ) -> Response:
     """Published, closed and expired postings are public; drafts and removed ones are
     visible to their organization only (404 to everyone else)."""
@@ -279,7 +290,7 @@ async def get_posting(
     responses={200: {"content": {"application/ld+json": {}}}, **_READ_ERRORS},
 )
 async def get_jsonld(
-    posting_id: uuid.UUID, actor: OptionalActor, session: ReadSession, request: Request
+    posting_id: uuid.UUID, actor: OptionalActor, session: OptionalActingRead, request: Request
 ) -> Response:
     """For search engines: Google's required JobPosting properties."""
     posting = await service.get(session, actor, _settings(request), posting_id)

@@ -7,8 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
 
-from hireboard.access.auth import ActingWrite, CurrentActor, OptionalActor
-from hireboard.db import ReadSession
+from hireboard.access.auth import ActingWrite, CurrentActor, OptionalActingRead, OptionalActor
 from hireboard.kit.caching import cached_response
 from hireboard.kit.idempotency import idempotent
 from hireboard.kit.pagination import Page, Paging
@@ -53,7 +52,7 @@ _RENDERED: dict[int | str, dict[str, Any]] = {
 @router.get("/v1/templates", summary="Built-in templates and your organizations' own")
 async def list_templates(
     actor: OptionalActor,
-    session: ReadSession,
+    session: OptionalActingRead,
     paging: Paging,
     organization_id: uuid.UUID | None = None,
     role_family: RoleFamily | None = None,
@@ -72,7 +71,7 @@ async def list_templates(
     responses=_READ_ERRORS,
 )
 async def get_template(
-    template_id: TemplateRef, actor: OptionalActor, session: ReadSession, request: Request
+    template_id: TemplateRef, actor: OptionalActor, session: OptionalActingRead, request: Request
 ) -> Response:
     """Sends an ETag; built-ins are cacheable by anyone, organization templates privately."""
     template = await service.get_template(session, actor, template_id)
@@ -124,7 +123,7 @@ async def update_template(
     responses=_READ_ERRORS,
 )
 async def list_versions(
-    template_id: TemplateRef, actor: OptionalActor, session: ReadSession
+    template_id: TemplateRef, actor: OptionalActor, session: OptionalActingRead
 ) -> Page[TemplateVersionSummary]:
     """All versions (one per edit) in one page."""
     versions = await service.list_versions(session, actor, template_id)
@@ -140,7 +139,7 @@ async def get_version(
     template_id: TemplateRef,
     version: Annotated[int, Path(ge=1, le=1_000_000)],
     actor: OptionalActor,
-    session: ReadSession,
+    session: OptionalActingRead,
 ) -> TemplateVersion:
     """Versions never change once written."""
     return await service.get_version(session, actor, template_id, version)
@@ -148,7 +147,7 @@ async def get_version(
 
 async def _rendered(
     request: Request,
-    session: ReadSession,
+    session: OptionalActingRead,
     actor: OptionalActor,
     template_id: str,
     body: RenderRequest,
@@ -173,7 +172,7 @@ async def render_get(
     template_id: TemplateRef,
     request: Request,
     actor: OptionalActor,
-    session: ReadSession,
+    session: OptionalActingRead,
     level: Level | None = None,
     format: Format = "markdown",
 ) -> Response:
@@ -198,7 +197,7 @@ async def render_post(
     body: RenderRequest,
     request: Request,
     actor: OptionalActor,
-    session: ReadSession,
+    session: OptionalActingRead,
 ) -> Response:
     """The same as the GET form; nothing is stored."""
     return await _rendered(request, session, actor, template_id, body)

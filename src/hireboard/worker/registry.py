@@ -49,6 +49,7 @@ TASK_MODULES = (
     "hireboard.postings.tasks",
     "hireboard.seed.tasks",
     "hireboard.candidates.tasks",
+    "hireboard.applications.tasks",
 )
 
 

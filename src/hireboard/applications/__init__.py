@@ -1,0 +1,1 @@
+"""Applications: candidates apply to postings; organizations move them through a pipeline."""

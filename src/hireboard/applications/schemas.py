@@ -1,0 +1,77 @@
+"""Bodies of the applications API; unknown fields are refused (422)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Category = Literal["applied", "screening", "interview", "offer", "hired", "rejected", "withdrawn"]
+FINAL: frozenset[str] = frozenset({"hired", "rejected", "withdrawn"})
+StageKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Answer(Strict):
+    question_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    value: str | bool | float | list[str]
+
+
+class ApplicationCreate(Strict):
+    resume_id: uuid.UUID
+    answers: list[Answer] = Field(default_factory=list, max_length=50)
+    cover_letter: str | None = Field(default=None, max_length=20_000)
+
+
+class Transition(Strict):
+    stage: StageKey
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+class Stage(BaseModel):
+    key: str
+    name: str
+    category: Category
+    position: int
+
+
+class ApplicationForOrganization(BaseModel):
+    """What the organization sees: the stage key and name, the resume and answers."""
+
+    id: uuid.UUID
+    posting_id: uuid.UUID
+    candidate_id: uuid.UUID
+    resume_id: uuid.UUID | None
+    stage: str
+    stage_name: str
+    stage_category: Category
+    answers: list[dict[str, Any]]
+    cover_letter: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ApplicationForCandidate(BaseModel):
+    """What the candidate sees: only the stage's category, never notes or ratings."""
+
+    id: uuid.UUID
+    posting_id: uuid.UUID
+    posting_title: str | None
+    organization_name: str
+    resume_id: uuid.UUID | None
+    stage: Category
+    created_at: datetime
+    updated_at: datetime
+
+
+class Event(BaseModel):
+    from_stage: str | None
+    to_stage: str
+    actor_id: uuid.UUID | None
+    reason: str | None
+    at: datetime

@@ -1,0 +1,293 @@
+"""Applying, and moving applications through the organization's pipeline."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hireboard.access import policy
+from hireboard.access.actor import Actor
+from hireboard.applications.errors import (
+    AlreadyApplied,
+    ApplicationNotFound,
+    ApplyElsewhere,
+    FinalStage,
+    PostingNotOpen,
+    UnknownStage,
+)
+from hireboard.applications.schemas import (
+    FINAL,
+    ApplicationCreate,
+    ApplicationForCandidate,
+    ApplicationForOrganization,
+    Event,
+    Stage,
+)
+from hireboard.candidates.service import ResumeNotFound
+from hireboard.config import Settings
+from hireboard.organizations.errors import OrganizationNotFound
+from hireboard.postings import repository as postings
+from hireboard.postings.errors import PostingNotFound
+from hireboard.worker import defer
+
+DEFAULT_STAGES = ("applied", "screening", "interview", "offer", "hired", "rejected", "withdrawn")
+MOVE = policy.Permission(
+    "move applications", policy.ALL_ROLES, scope="applications:write", platform_admin=False
+)
+READ = policy.Permission(
+    "read applications", policy.ALL_ROLES, scope="applications:read", platform_admin=True
+)
+
+_SELECT = (
+    "SELECT a.*, s.name AS stage_name, p.title AS posting_title, o.name AS organization_name "
+    # A candidate keeps seeing their application when its posting is no longer public.
+    "FROM applications a LEFT JOIN postings p ON p.id = a.posting_id "
+    "JOIN organizations o ON o.id = a.organization_id "
+    "LEFT JOIN pipeline_stages s ON s.organization_id = a.organization_id "
+    "AND s.key = a.stage_key "
+)
+
+
+async def ensure_stages(session: AsyncSession, organization_id: uuid.UUID) -> None:
+    """One stage per category, key = category, the first time they are needed."""
+    await session.execute(
+        text(
+            "INSERT INTO pipeline_stages (organization_id, key, name, category, position) "
+            "SELECT :org, c, initcap(c), c, n FROM unnest(CAST(:keys AS text[])) "
+            "WITH ORDINALITY AS t(c, n) ON CONFLICT DO NOTHING"
+        ),
+        {"org": organization_id, "keys": list(DEFAULT_STAGES)},
+    )
+
+
+async def stages(session: AsyncSession, actor: Actor, organization_id: uuid.UUID) -> list[Stage]:
+    policy.authorize(actor, organization_id, READ, OrganizationNotFound)
+    result = await session.execute(
+        text(
+            "SELECT key, name, category, position FROM pipeline_stages "
+            "WHERE organization_id = :org ORDER BY position, key"
+        ),
+        {"org": organization_id},
+    )
+    rows = result.all()
+    if not rows:  # defaults, not stored until an application needs them
+        return [
+            Stage.model_validate({"key": k, "name": k.title(), "category": k, "position": i})
+            for i, k in enumerate(DEFAULT_STAGES, start=1)
+        ]
+    return [Stage.model_validate(r, from_attributes=True) for r in rows]
+
+
+def for_organization(row: Row[Any]) -> ApplicationForOrganization:
+    return ApplicationForOrganization(
+        id=row.id,
+        posting_id=row.posting_id,
+        candidate_id=row.candidate_id,
+        resume_id=row.resume_id,
+        stage=row.stage_key,
+        # Default stages are stored the first time the organization moves an application.
+        stage_name=row.stage_name or row.stage_key.replace("_", " ").capitalize(),
+        stage_category=row.stage_category,
+        answers=list(row.answers),
+        cover_letter=row.cover_letter,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def for_candidate(row: Row[Any]) -> ApplicationForCandidate:
+    return ApplicationForCandidate(
+        id=row.id,
+        posting_id=row.posting_id,
+        posting_title=row.posting_title,
+        organization_name=row.organization_name,
+        resume_id=row.resume_id,
+        stage=row.stage_category,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+async def apply(
+    session: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    posting_id: uuid.UUID,
+    body: ApplicationCreate,
+) -> ApplicationForCandidate:
+    user_id = policy.require_user(actor)
+    posting = await postings.get(session, posting_id)
+    if posting is None or posting.status in {"draft", "removed"}:
+        raise PostingNotFound()
+    if posting.status != "published":
+        raise PostingNotOpen(f"The posting is {posting.status}.")
+    if posting.apply_url:
+        raise ApplyElsewhere(f"Apply at {posting.apply_url}.", apply_url=posting.apply_url)
+    policy.require_verified_email(actor, settings)
+    resume = await session.execute(
+        text("SELECT 1 FROM resumes WHERE id = :id AND user_id = :user"),
+        {"id": body.resume_id, "user": user_id},
+    )
+    if resume.scalar() is None:
+        raise ResumeNotFound("Upload the resume first (POST /v1/me/resumes).")
+    inserted = await session.execute(
+        text(
+            "INSERT INTO applications (posting_id, organization_id, candidate_id, resume_id, "
+            "stage_key, stage_category, answers, cover_letter, consent_version) VALUES "
+            "(:posting, :org, :user, :resume, 'applied', 'applied', CAST(:answers AS jsonb), "
+            ":cover, :consent) ON CONFLICT (posting_id, candidate_id) DO NOTHING RETURNING id"
+        ),
+        {
+            "posting": posting_id,
+            "org": posting.organization_id,
+            "user": user_id,
+            "resume": body.resume_id,
+            "answers": json.dumps([a.model_dump(mode="json") for a in body.answers]),
+            "cover": body.cover_letter,
+            "consent": settings.privacy_notice_version,
+        },
+    )
+    application_id = inserted.scalar()
+    if application_id is None:
+        raise AlreadyApplied("Each candidate applies once per posting.")
+    await _event(
+        session, application_id, posting.organization_id, user_id, None, "applied", user_id, None
+    )
+    await defer(session, "applications.received", application_id=str(application_id))
+    return for_candidate(await _get(session, application_id))
+
+
+async def _event(
+    session: AsyncSession,
+    application_id: Any,
+    organization_id: uuid.UUID,
+    candidate_id: uuid.UUID,
+    from_stage: str | None,
+    to_stage: str,
+    actor_id: uuid.UUID | None,
+    reason: str | None,
+) -> None:
+    await session.execute(
+        text(
+            "INSERT INTO application_events (application_id, organization_id, candidate_id, "
+            "from_stage, to_stage, actor_id, reason) VALUES (:id, :org, :candidate, :from, "
+            ":to, :actor, :reason)"
+        ),
+        {
+            "id": application_id,
+            "org": organization_id,
+            "candidate": candidate_id,
+            "from": from_stage,
+            "to": to_stage,
+            "actor": actor_id,
+            "reason": reason,
+        },
+    )
+
+
+async def _get(session: AsyncSession, application_id: Any, *, lock: bool = False) -> Row[Any]:
+    result = await session.execute(
+        text(_SELECT + "WHERE a.id = :id" + (" FOR UPDATE OF a" if lock else "")),
+        {"id": application_id},
+    )
+    row = result.one_or_none()
+    if row is None:
+        raise ApplicationNotFound()
+    return row
+
+
+async def get(
+    session: AsyncSession, actor: Actor, application_id: uuid.UUID
+) -> ApplicationForCandidate | ApplicationForOrganization:
+    """The candidate's view to the candidate, the pipeline view to the organization."""
+    row = await _get(session, application_id)
+    if actor.user_id is not None and row.candidate_id == actor.user_id:
+        return for_candidate(row)
+    policy.authorize(actor, row.organization_id, READ, ApplicationNotFound)
+    return for_organization(row)
+
+
+async def mine(session: AsyncSession, actor: Actor) -> list[ApplicationForCandidate]:
+    user_id = policy.require_user(actor)
+    result = await session.execute(
+        text(_SELECT + "WHERE a.candidate_id = :user ORDER BY a.created_at DESC, a.id"),
+        {"user": user_id},
+    )
+    return [for_candidate(row) for row in result]
+
+
+async def withdraw(
+    session: AsyncSession, actor: Actor, application_id: uuid.UUID
+) -> ApplicationForCandidate:
+    user_id = policy.require_user(actor)
+    row = await _get(session, application_id, lock=True)
+    if row.candidate_id != user_id:
+        raise ApplicationNotFound()
+    await _move(session, row, "withdrawn", "withdrawn", user_id, "withdrawn by the candidate")
+    return for_candidate(await _get(session, application_id))
+
+
+async def _move(
+    session: AsyncSession,
+    row: Row[Any],
+    key: str,
+    category: str,
+    actor_id: uuid.UUID | None,
+    reason: str | None,
+) -> None:
+    if row.stage_category in FINAL:
+        raise FinalStage(f"It is {row.stage_category}; nothing moves it any more.")
+    await session.execute(
+        text(
+            "UPDATE applications SET stage_key = :key, stage_category = :category, "
+            "updated_at = now() WHERE id = :id"
+        ),
+        {"id": row.id, "key": key, "category": category},
+    )
+    await _event(
+        session, row.id, row.organization_id, row.candidate_id, row.stage_key, key, actor_id, reason
+    )
+
+
+async def transition(
+    session: AsyncSession,
+    actor: Actor,
+    application_id: uuid.UUID,
+    stage: str,
+    reason: str | None,
+) -> ApplicationForOrganization:
+    seen = await _get(session, application_id)
+    policy.authorize(actor, seen.organization_id, MOVE, ApplicationNotFound)
+    row = await _get(session, application_id, lock=True)
+    await ensure_stages(session, row.organization_id)
+    found = await session.execute(
+        text("SELECT category FROM pipeline_stages WHERE organization_id = :org AND key = :key"),
+        {"org": row.organization_id, "key": stage},
+    )
+    category = found.scalar()
+    if category is None:
+        raise UnknownStage(
+            f"No stage {stage!r} in this pipeline.",
+            errors=[{"loc": ["body", "stage"], "msg": "unknown stage", "code": "unknown_stage"}],
+        )
+    await _move(session, row, stage, str(category), actor.user_id, reason)
+    return for_organization(await _get(session, application_id))
+
+
+async def history(session: AsyncSession, actor: Actor, application_id: uuid.UUID) -> list[Event]:
+    row = await _get(session, application_id)
+    if not (actor.user_id is not None and row.candidate_id == actor.user_id):
+        policy.authorize(actor, row.organization_id, READ, ApplicationNotFound)
+    result = await session.execute(
+        text(
+            "SELECT from_stage, to_stage, actor_id, reason, created_at AS at "
+            "FROM application_events WHERE application_id = :id ORDER BY id"
+        ),
+        {"id": application_id},
+    )
+    return [Event.model_validate(r, from_attributes=True) for r in result]
