@@ -144,3 +144,97 @@ async def test_pipeline_moves_withdrawal_and_history(
     assert moves == [(None, "applied"), ("applied", "interview"), ("interview", "withdrawn")]
     assert history["items"][1]["reason"] == "Strong resume"
     assert history["items"][1]["actor_id"] == str(world.users["hiring_manager"])
+
+
+async def test_notes_lists_bulk_moves_and_stages(
+    client: httpx.AsyncClient, world: World, database_url: str
+) -> None:
+    posting = await publish(client, world, draft())
+    resume_id = await resume(client, world)
+    first = (await apply(client, world, posting, resume_id)).json()
+    other_resume = await resume(client, world, "outsider")
+    second = await client.post(
+        f"/v1/postings/{posting['id']}/applications",
+        json={"resume_id": other_resume},
+        headers=world.headers("outsider"),
+    )
+    assert second.status_code == 201
+    recruiter = world.headers("recruiter")
+
+    note = await client.post(
+        f"/v1/applications/{first['id']}/notes",
+        json={"body": "Clear writing.", "rating": 5},
+        headers=recruiter,
+    )
+    assert note.status_code == 201 and note.json()["rating"] == 5
+    hidden = await client.get(
+        f"/v1/applications/{first['id']}/notes", headers=world.headers("candidate")
+    )
+    assert hidden.status_code == 404  # notes are the organization's only
+    assert (
+        "rating"
+        not in (
+            await client.get(f"/v1/applications/{first['id']}", headers=world.headers("candidate"))
+        ).json()
+    )
+
+    rated = await client.get(
+        f"/v1/organizations/{world.organization_id}/applications?min_rating=4", headers=recruiter
+    )
+    assert [a["id"] for a in rated.json()["items"]] == [first["id"]]
+    by_posting = await client.get(
+        f"/v1/postings/{posting['id']}/applications?limit=1", headers=recruiter
+    )
+    assert len(by_posting.json()["items"]) == 1 and by_posting.json()["next_cursor"]
+
+    added = await client.post(
+        f"/v1/organizations/{world.organization_id}/pipeline-stages",
+        json={"key": "take_home", "name": "Take-home task", "category": "interview"},
+        headers=world.headers("admin"),
+    )
+    assert added.status_code == 201 and added.json()["position"] == 8
+    taken = await client.post(
+        f"/v1/organizations/{world.organization_id}/pipeline-stages",
+        json={"key": "take_home", "name": "Again", "category": "interview"},
+        headers=world.headers("admin"),
+    )
+    assert taken.status_code == 409
+    renamed = await client.patch(
+        f"/v1/organizations/{world.organization_id}/pipeline-stages/take_home",
+        json={"name": "Exercise"},
+        headers=world.headers("owner"),
+    )
+    assert renamed.json() == {
+        "key": "take_home",
+        "name": "Exercise",
+        "category": "interview",
+        "position": 8,
+    }
+
+    both = [first["id"], second.json()["id"]]
+    moved = await client.post(
+        f"/v1/organizations/{world.organization_id}/applications/transitions",
+        json={"application_ids": both, "stage": "take_home"},
+        headers=recruiter,
+    )
+    assert moved.status_code == 200
+    assert {a["stage_name"] for a in moved.json()["items"]} == {"Exercise"}
+    candidate_view = await client.get(
+        f"/v1/applications/{first['id']}", headers=world.headers("candidate")
+    )
+    assert candidate_view.json()["stage"] == "interview"  # the category, not the key
+
+    await client.post(
+        f"/v1/applications/{first['id']}/withdraw", headers=world.headers("candidate")
+    )
+    refused = await client.post(
+        f"/v1/organizations/{world.organization_id}/applications/transitions",
+        json={"application_ids": both, "stage": "offer"},
+        headers=recruiter,
+    )
+    assert refused.status_code == 409  # one is withdrawn: nothing moved
+    with psycopg.connect(database_url) as conn:
+        stage = conn.execute(
+            "SELECT stage_key FROM applications WHERE id = %s", (both[1],)
+        ).fetchone()
+    assert stage == ("take_home",)

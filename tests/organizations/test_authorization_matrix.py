@@ -123,6 +123,19 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("POST", APPLICATION + "/withdraw"): expect({"candidate"}, sees=frozenset({"api_key"})),
     ("POST", APPLICATION + "/transitions"): expect(MEMBERS, body={"stage": "screening"}),
     ("GET", ORG + "/pipeline-stages"): expect({*MEMBERS, "platform_admin"}),
+    ("POST", ORG + "/pipeline-stages"): expect(
+        MANAGERS,
+        success=201,
+        body={"key": "phone_screen", "name": "Phone screen", "category": "screening"},
+    ),
+    ("PATCH", ORG + "/pipeline-stages/{key}"): expect(MANAGERS, body={"name": "New"}),
+    ("POST", APPLICATION + "/notes"): expect(MEMBERS, success=201, body={"body": "Good."}),
+    ("GET", APPLICATION + "/notes"): expect({*MEMBERS, "platform_admin"}),
+    ("GET", ORG + "/applications"): expect({*MEMBERS, "platform_admin"}),
+    ("GET", POSTING_PATH + "/applications"): expect({*MEMBERS, "platform_admin"}),
+    ("POST", ORG + "/applications/transitions"): expect(
+        MEMBERS, body={"application_ids": ["{application_id}"], "stage": "screening"}
+    ),
     # A resume is its owner's, and readable by the organizations applied to with it.
     ("GET", RESUME): expect(CANDIDATE_AND_MEMBERS, sees=frozenset({"api_key"})),
     ("GET", RESUME + "/file"): expect(CANDIDATE_AND_MEMBERS, sees=frozenset({"api_key"})),
@@ -183,6 +196,7 @@ def concrete(path: str, world: World, target_user: str) -> str:
         role_family="backend-engineer",
         resume_id=world.resume_id,
         application_id=world.application_id,
+        key="applied",
         version=1,
     )
 
@@ -215,6 +229,8 @@ async def test_route_answers_as_the_policy_says(
     body = dict(rule.body) if rule.body else None
     if body and body.get("resume_id") == "{resume_id}":
         body["resume_id"] = str(world.resume_id)
+    if body and body.get("application_ids") == ["{application_id}"]:
+        body["application_ids"] = [str(world.application_id)]
     if body and "email" in body:
         body["email"] = f"new-{secrets.token_hex(3)}@example.com"
     response = await api.request(

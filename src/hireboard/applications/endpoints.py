@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from hireboard.access.auth import ActingRead, ActingWrite, CurrentActor
 from hireboard.applications import service
@@ -12,17 +14,25 @@ from hireboard.applications.schemas import (
     ApplicationCreate,
     ApplicationForCandidate,
     ApplicationForOrganization,
+    BulkTransition,
     Event,
+    Note,
+    NoteCreate,
     Stage,
+    StageCreate,
+    StageUpdate,
     Transition,
 )
 from hireboard.config import Settings
 from hireboard.kit.idempotency import idempotent
-from hireboard.kit.pagination import Page
+from hireboard.kit.pagination import Page, Paging
 from hireboard.kit.problem import problem_responses
 from hireboard.kit.routing import JSONRoute
+from hireboard.postings import repository as postings
+from hireboard.postings.errors import PostingNotFound
 
 router = APIRouter(route_class=JSONRoute, tags=["applications"])
+StageKeyPath = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 _ERRORS = problem_responses(401, 403, 404, 409, 422)
 
 
@@ -116,3 +126,135 @@ async def pipeline_stages(
     return Page[Stage](
         items=await service.stages(session, actor, organization_id), next_cursor=None
     )
+
+
+@router.post(
+    "/v1/organizations/{organization_id}/pipeline-stages",
+    status_code=201,
+    summary="Add a pipeline stage (owners and admins)",
+    responses=_ERRORS,
+)
+async def add_stage(
+    organization_id: uuid.UUID, body: StageCreate, actor: CurrentActor, session: ActingWrite
+) -> Stage:
+    """A new key in one of the seven categories; 409 when the key exists."""
+    return await service.add_stage(session, actor, organization_id, body)
+
+
+@router.patch(
+    "/v1/organizations/{organization_id}/pipeline-stages/{key}",
+    summary="Rename a pipeline stage (owners and admins)",
+    responses=_ERRORS,
+)
+async def rename_stage(
+    organization_id: uuid.UUID,
+    key: StageKeyPath,
+    body: StageUpdate,
+    actor: CurrentActor,
+    session: ActingWrite,
+) -> Stage:
+    """The key never changes; history keeps referring to it."""
+    return await service.rename_stage(session, actor, organization_id, key, body.name)
+
+
+@router.post(
+    "/v1/applications/{application_id}/notes",
+    status_code=201,
+    summary="Add a note, optionally with a rating (members)",
+    responses=_ERRORS,
+)
+async def add_note(
+    application_id: uuid.UUID, body: NoteCreate, actor: CurrentActor, session: ActingWrite
+) -> Note:
+    """Never shown to the candidate."""
+    return await service.add_note(session, actor, application_id, body)
+
+
+@router.get(
+    "/v1/applications/{application_id}/notes",
+    summary="The organization's notes on an application",
+    responses=_ERRORS,
+)
+async def list_notes(
+    application_id: uuid.UUID, actor: CurrentActor, session: ActingRead
+) -> Page[Note]:
+    """Oldest first, in one page."""
+    return Page[Note](items=await service.notes(session, actor, application_id), next_cursor=None)
+
+
+def _application_key(a: ApplicationForOrganization) -> tuple[str, uuid.UUID]:
+    return (a.created_at.isoformat(), a.id)
+
+
+@router.get(
+    "/v1/organizations/{organization_id}/applications",
+    summary="The organization's applications",
+    responses=_ERRORS,
+)
+async def organization_applications(
+    organization_id: uuid.UUID,
+    actor: CurrentActor,
+    session: ActingRead,
+    paging: Paging,
+    stage: Annotated[list[str] | None, Query(max_length=20)] = None,
+    min_rating: Annotated[int | None, Query(ge=1, le=5)] = None,
+    since: datetime | None = None,
+) -> Page[ApplicationForOrganization]:
+    """Newest first; filter by stage key, average rating and date."""
+    rows = await service.list_for_organization(
+        session,
+        actor,
+        organization_id,
+        posting_id=None,
+        stages=list(stage or []),
+        min_rating=min_rating,
+        since=since,
+        after=paging.after(2),
+        limit=paging.limit,
+    )
+    return paging.page(rows, _application_key)
+
+
+@router.get(
+    "/v1/postings/{posting_id}/applications",
+    summary="A posting's applications (its organization)",
+    responses=_ERRORS,
+)
+async def posting_applications(
+    posting_id: uuid.UUID,
+    actor: CurrentActor,
+    session: ActingRead,
+    paging: Paging,
+    stage: Annotated[list[str] | None, Query(max_length=20)] = None,
+    min_rating: Annotated[int | None, Query(ge=1, le=5)] = None,
+    since: datetime | None = None,
+) -> Page[ApplicationForOrganization]:
+    """As for the organization's list, for one posting."""
+    posting = await postings.get(session, posting_id)
+    if posting is None:
+        raise PostingNotFound()
+    rows = await service.list_for_organization(
+        session,
+        actor,
+        posting.organization_id,
+        posting_id=posting_id,
+        stages=list(stage or []),
+        min_rating=min_rating,
+        since=since,
+        after=paging.after(2),
+        limit=paging.limit,
+    )
+    return paging.page(rows, _application_key)
+
+
+@router.post(
+    "/v1/organizations/{organization_id}/applications/transitions",
+    summary="Move many applications to one stage, atomically",
+    responses=_ERRORS,
+)
+async def bulk_transition(
+    organization_id: uuid.UUID, body: BulkTransition, actor: CurrentActor, session: ActingWrite
+) -> Page[ApplicationForOrganization]:
+    """All move or none does."""
+    moved = await service.bulk_transition(session, actor, organization_id, body)
+    return Page[ApplicationForOrganization](items=moved, next_cursor=None)

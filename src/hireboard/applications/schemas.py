@@ -75,3 +75,32 @@ class Event(BaseModel):
     actor_id: uuid.UUID | None
     reason: str | None
     at: datetime
+
+
+class NoteCreate(Strict):
+    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+    rating: int | None = Field(default=None, ge=1, le=5)
+
+
+class Note(BaseModel):
+    id: uuid.UUID
+    author_id: uuid.UUID | None
+    body: str
+    rating: int | None
+    created_at: datetime
+
+
+class BulkTransition(Strict):
+    application_ids: list[uuid.UUID] = Field(min_length=1, max_length=200)
+    stage: StageKey
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+class StageCreate(Strict):
+    key: StageKey
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+    category: Category
+
+
+class StageUpdate(Strict):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]

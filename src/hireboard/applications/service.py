@@ -25,11 +25,16 @@ from hireboard.applications.schemas import (
     ApplicationCreate,
     ApplicationForCandidate,
     ApplicationForOrganization,
+    BulkTransition,
     Event,
+    Note,
+    NoteCreate,
     Stage,
+    StageCreate,
 )
 from hireboard.candidates.service import ResumeNotFound
 from hireboard.config import Settings
+from hireboard.errors import Conflict, NotFound
 from hireboard.organizations.errors import OrganizationNotFound
 from hireboard.postings import repository as postings
 from hireboard.postings.errors import PostingNotFound
@@ -291,3 +296,147 @@ async def history(session: AsyncSession, actor: Actor, application_id: uuid.UUID
         {"id": application_id},
     )
     return [Event.model_validate(r, from_attributes=True) for r in result]
+
+
+MANAGE_STAGES = policy.Permission("add or rename pipeline stages", policy.MANAGERS)
+
+
+class StageExists(Conflict):
+    code = "stage_exists"
+    title = "The pipeline already has a stage with this key"
+
+
+class StageNotFound(NotFound):
+    code = "stage_not_found"
+    title = "No such stage in the pipeline"
+
+
+async def add_stage(
+    session: AsyncSession, actor: Actor, organization_id: uuid.UUID, body: StageCreate
+) -> Stage:
+    policy.authorize(actor, organization_id, MANAGE_STAGES, OrganizationNotFound)
+    await ensure_stages(session, organization_id)
+    result = await session.execute(
+        text(
+            "INSERT INTO pipeline_stages (organization_id, key, name, category, position) "
+            "SELECT :org, :key, :name, :category, coalesce(max(position), 0) + 1 "
+            "FROM pipeline_stages WHERE organization_id = :org "
+            "ON CONFLICT DO NOTHING RETURNING key, name, category, position"
+        ),
+        {"org": organization_id, "key": body.key, "name": body.name, "category": body.category},
+    )
+    row = result.one_or_none()
+    if row is None:
+        raise StageExists(f"The key {body.key!r} is taken.")
+    return Stage.model_validate(row, from_attributes=True)
+
+
+async def rename_stage(
+    session: AsyncSession, actor: Actor, organization_id: uuid.UUID, key: str, name: str
+) -> Stage:
+    """The key stays (it is what clients and history refer to); the name changes."""
+    policy.authorize(actor, organization_id, MANAGE_STAGES, OrganizationNotFound)
+    await ensure_stages(session, organization_id)
+    result = await session.execute(
+        text(
+            "UPDATE pipeline_stages SET name = :name WHERE organization_id = :org AND key = :key "
+            "RETURNING key, name, category, position"
+        ),
+        {"org": organization_id, "key": key, "name": name},
+    )
+    row = result.one_or_none()
+    if row is None:
+        raise StageNotFound()
+    return Stage.model_validate(row, from_attributes=True)
+
+
+async def add_note(
+    session: AsyncSession, actor: Actor, application_id: uuid.UUID, body: NoteCreate
+) -> Note:
+    row = await _get(session, application_id)
+    policy.authorize(actor, row.organization_id, MOVE, ApplicationNotFound)
+    result = await session.execute(
+        text(
+            "INSERT INTO application_notes (application_id, organization_id, author_id, body, "
+            "rating) VALUES (:id, :org, :author, :body, :rating) "
+            "RETURNING id, author_id, body, rating, created_at"
+        ),
+        {
+            "id": application_id,
+            "org": row.organization_id,
+            "author": actor.user_id,
+            "body": body.body,
+            "rating": body.rating,
+        },
+    )
+    return Note.model_validate(result.one(), from_attributes=True)
+
+
+async def notes(session: AsyncSession, actor: Actor, application_id: uuid.UUID) -> list[Note]:
+    """The organization's only: a candidate asking gets 404, as if there were none."""
+    row = await _get(session, application_id)
+    policy.authorize(actor, row.organization_id, READ, ApplicationNotFound)
+    result = await session.execute(
+        text(
+            "SELECT id, author_id, body, rating, created_at FROM application_notes "
+            "WHERE application_id = :id ORDER BY created_at, id"
+        ),
+        {"id": application_id},
+    )
+    return [Note.model_validate(r, from_attributes=True) for r in result]
+
+
+async def list_for_organization(
+    session: AsyncSession,
+    actor: Actor,
+    organization_id: uuid.UUID,
+    *,
+    posting_id: uuid.UUID | None,
+    stages: list[str],
+    min_rating: int | None,
+    since: Any,
+    after: list[str] | None,
+    limit: int,
+) -> list[ApplicationForOrganization]:
+    policy.authorize(actor, organization_id, READ, OrganizationNotFound)
+    result = await session.execute(
+        text(
+            _SELECT + "WHERE a.organization_id = :org "  # noqa: S608
+            "AND (CAST(:posting AS uuid) IS NULL OR a.posting_id = :posting) "
+            "AND (cardinality(CAST(:stages AS text[])) = 0 OR a.stage_key = ANY(:stages)) "
+            "AND (CAST(:since AS timestamptz) IS NULL OR a.created_at >= :since) "
+            "AND (CAST(:rating AS int) IS NULL OR (SELECT avg(n.rating) FROM application_notes n "
+            "     WHERE n.application_id = a.id) >= :rating) "
+            "AND (CAST(:after_at AS timestamptz) IS NULL OR (a.created_at, a.id) < "
+            "     (CAST(:after_at AS timestamptz), CAST(:after_id AS uuid))) "
+            "ORDER BY a.created_at DESC, a.id DESC LIMIT :limit"
+        ),
+        {
+            "org": organization_id,
+            "posting": posting_id,
+            "stages": stages,
+            "since": since,
+            "rating": min_rating,
+            "after_at": after[0] if after else None,
+            "after_id": after[1] if after else None,
+            "limit": limit + 1,
+        },
+    )
+    return [for_organization(row) for row in result]
+
+
+async def bulk_transition(
+    session: AsyncSession,
+    actor: Actor,
+    organization_id: uuid.UUID,
+    body: BulkTransition,
+) -> list[ApplicationForOrganization]:
+    """All or nothing: one refused move (unknown, another organization's, final) undoes all."""
+    policy.authorize(actor, organization_id, MOVE, OrganizationNotFound)
+    moved = []
+    for application_id in sorted(set(body.application_ids)):
+        row = await _get(session, application_id)
+        if row.organization_id != organization_id:
+            raise ApplicationNotFound(f"Application {application_id} is not this organization's.")
+        moved.append(await transition(session, actor, application_id, body.stage, body.reason))
+    return moved
