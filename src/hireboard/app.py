@@ -40,6 +40,7 @@ from hireboard.kit.problem import problem_responses
 from hireboard.kit.ratelimit import RateLimiter
 from hireboard.kit.routing import JSONRoute
 from hireboard.market import endpoints as market_endpoints
+from hireboard.matching import endpoints as matching_endpoints
 from hireboard.observability.metrics import Metrics, MetricsMiddleware, PoolCollector
 from hireboard.observability.tracing import TracingMiddleware
 from hireboard.organizations import endpoints as organization_endpoints
@@ -95,6 +96,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(market_endpoints.router)
     app.include_router(candidate_endpoints.router)
     app.include_router(application_endpoints.router)
+    app.include_router(matching_endpoints.router)
     if settings.metrics_port is None:
         _add_metrics_route(app, settings, metrics)
     _add_middleware(app, settings, metrics)

@@ -103,6 +103,12 @@ class Settings(BaseSettings):
     checker_rules_dir: Path | None = None
     search_facet_exact_limit: int = Field(default=1_000, ge=100)
     stats_min_sample: int = Field(default=5, ge=1)
+    match_weight_must_have: float = Field(default=0.35, ge=0, le=1)
+    match_weight_nice_to_have: float = Field(default=0.1, ge=0, le=1)
+    match_weight_level: float = Field(default=0.15, ge=0, le=1)
+    match_weight_pay: float = Field(default=0.15, ge=0, le=1)
+    match_weight_location: float = Field(default=0.15, ge=0, le=1)
+    match_weight_text: float = Field(default=0.1, ge=0, le=1)
     privacy_notice_version: str = Field(default="2026-11-01", min_length=1, max_length=40)
     stats_cache_seconds: float = Field(default=5, ge=0, le=5)
 
@@ -175,6 +181,17 @@ class Settings(BaseSettings):
     @property
     def is_development(self) -> bool:
         return self.env == "development"
+
+    @property
+    def match_weights(self) -> dict[str, float]:
+        return {
+            "must_have": self.match_weight_must_have,
+            "nice_to_have": self.match_weight_nice_to_have,
+            "level": self.match_weight_level,
+            "pay": self.match_weight_pay,
+            "location": self.match_weight_location,
+            "text": self.match_weight_text,
+        }
 
     @property
     def verified_email_required(self) -> bool:

@@ -132,6 +132,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("POST", APPLICATION + "/notes"): expect(MEMBERS, success=201, body={"body": "Good."}),
     ("GET", APPLICATION + "/notes"): expect({*MEMBERS, "platform_admin"}),
     ("GET", ORG + "/applications"): expect({*MEMBERS, "platform_admin"}),
+    ("GET", POSTING_PATH + "/matches"): expect(MEMBERS),
     ("GET", POSTING_PATH + "/applications"): expect({*MEMBERS, "platform_admin"}),
     ("POST", ORG + "/applications/transitions"): expect(
         MEMBERS, body={"application_ids": ["{application_id}"], "stage": "screening"}

@@ -109,3 +109,8 @@ def skills_in_text(body: str) -> list[str]:
     for match in matches:
         found.setdefault(normalise_skill(match.group(0)), None)
     return list(found)
+
+
+def skill_category(skill: str) -> str | None:
+    """The taxonomy category of a (normalised) skill, or None when unknown."""
+    return _skills()[1].get(normalise_skill(skill)) or None

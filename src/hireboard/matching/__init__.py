@@ -1,0 +1,1 @@
+"""Explainable matching between candidates and postings (no model, nothing protected)."""
