@@ -238,3 +238,58 @@ async def test_notes_lists_bulk_moves_and_stages(
             "SELECT stage_key FROM applications WHERE id = %s", (both[1],)
         ).fetchone()
     assert stage == ("take_home",)
+
+
+QUESTIONS = [
+    {"id": "authorised", "text": "Are you authorised to work in the US?", "kind": "yes_no",
+     "required": True},
+    {"id": "start", "text": "When could you start?", "kind": "choice",
+     "choices": ["Now", "In a month", "Later"]},
+    {"id": "years", "text": "Years of Python?", "kind": "number", "min": 0, "max": 40},
+]  # fmt: skip
+
+
+async def test_screening_questions(client: httpx.AsyncClient, world: World) -> None:
+    refused = await client.post(
+        f"/v1/organizations/{world.organization_id}/postings",
+        json=draft(
+            questions=[{"id": "pay", "text": "What is your current salary?", "kind": "number"}]
+        ),
+        headers=world.headers("recruiter"),
+    )
+    assert refused.status_code == 422 and "pay history" in refused.text
+    posting = await publish(client, world, draft(questions=QUESTIONS))
+    assert [q["id"] for q in posting["questions"]] == ["authorised", "start", "years"]
+    resume_id = await resume(client, world)
+    url = f"/v1/postings/{posting['id']}/applications"
+    bad = await client.post(
+        url,
+        json={
+            "resume_id": resume_id,
+            "answers": [
+                {"question_id": "start", "value": "Tomorrow"},
+                {"question_id": "years", "value": 99},
+                {"question_id": "shoe_size", "value": "42"},
+            ],
+        },
+        headers=world.headers("candidate"),
+    )
+    assert bad.status_code == 422
+    codes = sorted(error["code"] for error in bad.json()["errors"])
+    assert codes == ["answer_required", "invalid_answer", "invalid_answer", "unknown_question"]
+    good = await client.post(
+        url,
+        json={
+            "resume_id": resume_id,
+            "answers": [
+                {"question_id": "authorised", "value": True},
+                {"question_id": "years", "value": 7},
+            ],
+        },
+        headers=world.headers("candidate"),
+    )
+    assert good.status_code == 201, good.text
+    seen = await client.get(
+        f"/v1/applications/{good.json()['id']}", headers=world.headers("recruiter")
+    )
+    assert {"question_id": "years", "value": 7} in seen.json()["answers"]

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hireboard.access import policy
 from hireboard.access.actor import Actor
+from hireboard.applications import answers
 from hireboard.applications.errors import (
     AlreadyApplied,
     ApplicationNotFound,
@@ -34,7 +35,7 @@ from hireboard.applications.schemas import (
 )
 from hireboard.candidates.service import ResumeNotFound
 from hireboard.config import Settings
-from hireboard.errors import Conflict, NotFound
+from hireboard.errors import Conflict, NotFound, ValidationFailed
 from hireboard.organizations.errors import OrganizationNotFound
 from hireboard.postings import repository as postings
 from hireboard.postings.errors import PostingNotFound
@@ -134,6 +135,11 @@ async def apply(
     if posting.apply_url:
         raise ApplyElsewhere(f"Apply at {posting.apply_url}.", apply_url=posting.apply_url)
     policy.require_verified_email(actor, settings)
+    bad_answers = answers.problems(list(posting.questions), body.answers)
+    if bad_answers:
+        raise ValidationFailed(
+            "Some answers to the screening questions are missing or invalid.", errors=bad_answers
+        )
     resume = await session.execute(
         text("SELECT 1 FROM resumes WHERE id = :id AND user_id = :user"),
         {"id": body.resume_id, "user": user_id},

@@ -37,8 +37,9 @@ COLUMNS = (
     "pay_max_annual",
     "template_id",
     "template_version",
+    "questions",
 )
-JSON_COLUMNS = frozenset({"locations", "pay_ranges", "annualisation_factors"})
+JSON_COLUMNS = frozenset({"locations", "pay_ranges", "annualisation_factors", "questions"})
 
 SELECT = (
     "SELECT p.id, p.organization_id, p.status, p.title, p.role_family, p.level, "
@@ -46,7 +47,7 @@ SELECT = (
     "p.description, p.required_skills, p.nice_to_have_skills, p.years_experience, "
     "p.benefits, p.closes_at, p.apply_url, p.vacancy_exists, p.ai_screening, p.pay_ranges, "
     "p.annualisation_factors, p.pay_currency, p.pay_min_annual, p.pay_max_annual, "
-    "p.template_id, p.template_version, p.published_at, p.closed_at, p.removed_at, "
+    "p.template_id, p.template_version, p.questions, p.published_at, p.closed_at, p.removed_at, "
     "p.created_at, p.updated_at, o.name AS organization_name, o.website AS organization_website, "
     "o.logo_url AS organization_logo_url, o.headcount AS organization_headcount "
     "FROM postings p JOIN organizations o ON o.id = p.organization_id "

@@ -96,6 +96,38 @@ class LocationIn(Strict):
 Jurisdiction = Annotated[str, StringConstraints(pattern=r"^(EU|[A-Z]{2}(-[A-Z0-9]{1,3})?)$")]
 
 
+class Question(Strict):
+    """A screening question, answered on apply as ``{question_id, value}``."""
+
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,64}$")]
+    text: Short
+    kind: Literal["text", "yes_no", "choice", "number"]
+    required: bool = False
+    choices: list[Short] | None = Field(default=None, max_length=50)
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Question:
+        if self.kind == "choice" and not self.choices:
+            raise ValueError("a choice question needs choices")
+        if self.kind != "choice" and self.choices:
+            raise ValueError("only choice questions have choices")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("min is above max")
+        if asks_pay_history(self.text):
+            raise ValueError("questions about pay history are not allowed; ask for expectations")
+        return self
+
+
+def asks_pay_history(question: str) -> bool:
+    """The checker's own pay-history pattern (vague.pay-history-question)."""
+    from hireboard.checker.rules import packaged_rules
+
+    rules = packaged_rules()
+    return rules.patterns["vague.pay-history-question"].search(question) is not None
+
+
 class PostingFields(Strict):
     """Every writable field, optional here; creation says which are required."""
 
@@ -120,6 +152,15 @@ class PostingFields(Strict):
     ai_screening: bool | None = None
     pay_ranges: list[PayRangeIn] | None = Field(default=None, max_length=10)
     annualisation_factors: dict[Period, Annotated[float, Field(gt=0, le=10_000)]] | None = None
+    questions: list[Question] | None = Field(default=None, max_length=30)
+
+    @field_validator("questions")
+    @classmethod
+    def _unique_questions(cls, value: list[Question] | None) -> list[Question] | None:
+        ids = [q.id for q in value or []]
+        if len(ids) != len(set(ids)):
+            raise ValueError("question ids must be unique")
+        return value
 
     @field_validator("description")
     @classmethod
@@ -233,6 +274,7 @@ class Posting(BaseModel):
     ai_screening: bool | None
     pay_ranges: list[PayRangeOut]
     annualisation_factors: dict[str, float]
+    questions: list[dict[str, Any]]
     template_id: uuid.UUID | None
     template_version: int | None
     published_at: datetime | None

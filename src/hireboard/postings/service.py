@@ -88,6 +88,7 @@ def to_posting(row: Row[Any], settings: Settings) -> Posting:
         ai_screening=row.ai_screening,
         pay_ranges=[PayRangeOut(**r) for r in row.pay_ranges],
         annualisation_factors=dict(row.annualisation_factors),
+        questions=list(row.questions),
         template_id=row.template_id,
         template_version=row.template_version,
         published_at=row.published_at,
@@ -104,7 +105,7 @@ def _columns(sent: dict[str, Any], current: dict[str, Any] | None = None) -> dic
     for name in ("required_skills", "nice_to_have_skills"):
         if name in fields:
             fields[name] = normalise_skills(fields[name] or [])
-    for name in ("remote_from", "locations", "benefits"):
+    for name in ("remote_from", "locations", "benefits", "questions"):
         if name in fields and fields[name] is None:
             fields[name] = []
     if fields.get("apply_url") is not None:
