@@ -41,6 +41,7 @@ from hireboard.kit.ratelimit import RateLimiter
 from hireboard.kit.routing import JSONRoute
 from hireboard.market import endpoints as market_endpoints
 from hireboard.matching import endpoints as matching_endpoints
+from hireboard.notifications import endpoints as notification_endpoints
 from hireboard.observability.metrics import Metrics, MetricsMiddleware, PoolCollector
 from hireboard.observability.tracing import TracingMiddleware
 from hireboard.organizations import endpoints as organization_endpoints
@@ -97,6 +98,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(candidate_endpoints.router)
     app.include_router(application_endpoints.router)
     app.include_router(matching_endpoints.router)
+    app.include_router(notification_endpoints.router)
     if settings.metrics_port is None:
         _add_metrics_route(app, settings, metrics)
     _add_middleware(app, settings, metrics)

@@ -11,6 +11,7 @@ import logging
 import smtplib
 import uuid
 from datetime import UTC, datetime
+from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -19,8 +20,13 @@ from hireboard.config import Settings
 logger = logging.getLogger("hireboard.mail")
 
 
+# RFC 5322 allows 998-character lines: a long List-Unsubscribe link stays one plain header
+# instead of being encoded into words mail clients will not follow.
+_POLICY = policy.default.clone(max_line_length=998)
+
+
 def compose(settings: Settings, to: str, subject: str, body: str) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=_POLICY)
     message["From"] = settings.mail_from
     message["To"] = to
     message["Subject"] = subject

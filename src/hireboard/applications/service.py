@@ -263,6 +263,8 @@ async def _move(
     await _event(
         session, row.id, row.organization_id, row.candidate_id, row.stage_key, key, actor_id, reason
     )
+    if category != row.stage_category and actor_id != row.candidate_id:
+        await defer(session, "applications.status_changed", application_id=str(row.id))
 
 
 async def transition(

@@ -1,4 +1,4 @@
-"""Notifications about applications, by job."""
+"""Notifications about applications, by job; each respects the recipient's preferences."""
 
 from __future__ import annotations
 
@@ -7,28 +7,71 @@ import uuid
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hireboard import mail
+from hireboard.access.context import set_context
+from hireboard.identity.keys import load_keys
+from hireboard.notifications.service import notify
 from hireboard.worker import task
 from hireboard.worker.registry import job_settings
+
+_APPLICATION = text(
+    "SELECT a.id, a.candidate_id, a.organization_id, a.stage_category, p.title "
+    "FROM applications a JOIN postings p ON p.id = a.posting_id WHERE a.id = :id"
+)
 
 
 @task("applications.received", retries=5)
 async def received(session: AsyncSession, application_id: str) -> None:
-    """Confirms the application to the candidate (runs as the candidate)."""
+    """Confirms to the candidate and tells the organization's recruiters and managers."""
     settings = job_settings()
-    row = (
-        await session.execute(
-            text(
-                "SELECT u.email, p.title FROM applications a JOIN users u ON u.id = a.candidate_id "
-                "JOIN postings p ON p.id = a.posting_id WHERE a.id = :id"
-            ),
-            {"id": uuid.UUID(application_id)},
-        )
-    ).one_or_none()
+    await set_context(session, platform_admin=True)  # the board itself sends these
+    row = (await session.execute(_APPLICATION, {"id": uuid.UUID(application_id)})).one_or_none()
     if row is None:
         return
-    body = (
-        f'Your application for "{row.title}" was received. Follow it at '
-        f"{settings.base_url}/v1/applications/{application_id}.\n"
+    keys = load_keys(settings)
+    link = f"{settings.base_url}/v1/applications/{application_id}"
+    await notify(
+        session,
+        settings,
+        keys,
+        row.candidate_id,
+        "application_updates",
+        "Application received",
+        f'Your application for "{row.title}" was received. Follow it at {link}.\n',
     )
-    await mail.send(settings, mail.compose(settings, row.email, "Application received", body))
+    members = await session.execute(
+        text(
+            "SELECT user_id FROM organization_members WHERE organization_id = :org "
+            "AND role IN ('owner', 'admin', 'recruiter') ORDER BY user_id"
+        ),
+        {"org": row.organization_id},
+    )
+    for member in members.scalars().all():
+        await notify(
+            session,
+            settings,
+            keys,
+            member,
+            "new_applications",
+            f'New application: "{row.title}"',
+            f"A candidate applied. Review the application: {link}\n",
+        )
+
+
+@task("applications.status_changed", retries=5)
+async def status_changed(session: AsyncSession, application_id: str) -> None:
+    """Tells the candidate the new status (the category only, as they see it)."""
+    settings = job_settings()
+    await set_context(session, platform_admin=True)
+    row = (await session.execute(_APPLICATION, {"id": uuid.UUID(application_id)})).one_or_none()
+    if row is None:
+        return
+    await notify(
+        session,
+        settings,
+        load_keys(settings),
+        row.candidate_id,
+        "application_updates",
+        f'Your application for "{row.title}": {row.stage_category}',
+        f'Your application for "{row.title}" is now at: {row.stage_category}. '
+        f"Details: {settings.base_url}/v1/applications/{application_id}\n",
+    )

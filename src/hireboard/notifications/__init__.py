@@ -1,0 +1,1 @@
+"""Email notifications: per-user preferences and one-click unsubscribe links."""
