@@ -46,6 +46,7 @@ from hireboard.observability.metrics import Metrics, MetricsMiddleware, PoolColl
 from hireboard.observability.tracing import TracingMiddleware
 from hireboard.organizations import endpoints as organization_endpoints
 from hireboard.postings import endpoints as posting_endpoints
+from hireboard.privacy import endpoints as privacy_endpoints
 from hireboard.templates import endpoints as template_endpoints
 from hireboard.templates.sync import sync_builtin_templates
 from hireboard.worker import repository as jobs_repository
@@ -99,6 +100,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(application_endpoints.router)
     app.include_router(matching_endpoints.router)
     app.include_router(notification_endpoints.router)
+    app.include_router(privacy_endpoints.router)
     if settings.metrics_port is None:
         _add_metrics_route(app, settings, metrics)
     _add_middleware(app, settings, metrics)

@@ -1,0 +1,1 @@
+"""A user's own data: export everything, as JSON."""
