@@ -109,6 +109,7 @@ class Settings(BaseSettings):
     match_weight_pay: float = Field(default=0.15, ge=0, le=1)
     match_weight_location: float = Field(default=0.15, ge=0, le=1)
     match_weight_text: float = Field(default=0.1, ge=0, le=1)
+    candidate_retention_days: int = Field(default=730, ge=30)
     privacy_notice_version: str = Field(default="2026-11-01", min_length=1, max_length=40)
     stats_cache_seconds: float = Field(default=5, ge=0, le=5)
 

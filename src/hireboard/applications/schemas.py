@@ -45,7 +45,7 @@ class ApplicationForOrganization(BaseModel):
 
     id: uuid.UUID
     posting_id: uuid.UUID
-    candidate_id: uuid.UUID
+    candidate_id: uuid.UUID | None = Field(description="null once the candidate is erased")
     resume_id: uuid.UUID | None
     stage: str
     stage_name: str

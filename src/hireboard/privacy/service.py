@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hireboard.access import policy
 from hireboard.access.actor import Actor
+from hireboard.organizations.errors import LastOwner
 
 # (name in the export, SQL over rows the caller owns). Secrets (password hash, token
 # hashes, file storage keys) are left out: they are not the user's data but their locks.
@@ -58,3 +59,33 @@ async def export(session: AsyncSession, actor: Actor) -> dict[str, Any]:
         if name == "profile" and not values:
             document[name] = None
     return document
+
+
+async def erase(session: AsyncSession, actor: Actor) -> list[str]:
+    """Erase the caller: applications anonymised (organizations keep their stages), the
+    account and everything hanging off it deleted. Returns the storage keys of the files
+    to delete once this commits. The last owner of an organization must hand it over first."""
+    user_id = policy.require_user(actor)
+    sole = await session.scalar(
+        text(
+            "SELECT m.organization_id FROM organization_members m WHERE m.user_id = :user "
+            "AND m.role = 'owner' AND NOT EXISTS (SELECT 1 FROM organization_members o "
+            "WHERE o.organization_id = m.organization_id AND o.role = 'owner' "
+            "AND o.user_id <> :user) LIMIT 1"
+        ),
+        {"user": user_id},
+    )
+    if sole is not None:
+        raise LastOwner(f"Make someone else an owner of organization {sole} first.")
+    keys = (
+        (
+            await session.execute(
+                text("SELECT storage_key FROM resumes WHERE user_id = :user"), {"user": user_id}
+            )
+        )
+        .scalars()
+        .all()
+    )
+    await session.execute(text("SELECT erase_candidate(:user)"), {"user": user_id})
+    await session.execute(text("DELETE FROM users WHERE id = :user"), {"user": user_id})
+    return [str(key) for key in keys]

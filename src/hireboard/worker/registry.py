@@ -50,6 +50,7 @@ TASK_MODULES = (
     "hireboard.seed.tasks",
     "hireboard.candidates.tasks",
     "hireboard.applications.tasks",
+    "hireboard.privacy.tasks",
 )
 
 
