@@ -9,6 +9,9 @@ import httpx
 import psycopg
 import pytest
 
+from hireboard.app import create_app
+from tests.fixtures.app import running
+from tests.fixtures.database import make_settings
 from tests.fixtures.world import World
 from tests.postings.test_postings import draft
 from tests.postings.test_search import publish
@@ -293,3 +296,45 @@ async def test_screening_questions(client: httpx.AsyncClient, world: World) -> N
         f"/v1/applications/{good.json()['id']}", headers=world.headers("recruiter")
     )
     assert {"question_id": "years", "value": 7} in seen.json()["answers"]
+
+
+async def test_self_identification_is_reported_only_in_aggregate(
+    client: httpx.AsyncClient, world: World, app: Any, database_url: str
+) -> None:
+    answers = {"gender": "female", "veteran_status": "not_a_veteran"}
+    assert (
+        await client.put(
+            f"/v1/applications/{world.application_id}/self-identification",
+            json=answers,
+            headers=world.headers("candidate"),
+        )
+    ).status_code == 204
+    other = await client.put(
+        f"/v1/applications/{world.application_id}/self-identification",
+        json=answers,
+        headers=world.headers("outsider"),
+    )
+    assert other.status_code == 404
+    bad = await client.put(
+        f"/v1/applications/{world.application_id}/self-identification",
+        json={"gender": "robot"},
+        headers=world.headers("candidate"),
+    )
+    assert bad.status_code == 422
+    report = await client.get(
+        f"/v1/organizations/{world.organization_id}/self-identification-report",
+        headers=world.headers("owner"),
+    )
+    gender = report.json()["fields"]["gender"]
+    assert gender == [{"value": "female", "count": None, "withheld": True}]  # 1 < 5
+    application = await client.get(
+        f"/v1/applications/{world.application_id}", headers=world.headers("owner")
+    )
+    assert "female" not in application.text  # never part of the application
+    one = create_app(make_settings(database_url, app.state.settings.data_dir, stats_min_sample=1))
+    async with running(one) as small:
+        shown = await small.get(
+            f"/v1/organizations/{world.organization_id}/self-identification-report",
+            headers=world.headers("owner"),
+        )
+    assert shown.json()["fields"]["gender"] == [{"value": "female", "count": 1, "withheld": False}]

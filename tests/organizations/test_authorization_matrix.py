@@ -132,6 +132,10 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("POST", APPLICATION + "/notes"): expect(MEMBERS, success=201, body={"body": "Good."}),
     ("GET", APPLICATION + "/notes"): expect({*MEMBERS, "platform_admin"}),
     ("GET", ORG + "/applications"): expect({*MEMBERS, "platform_admin"}),
+    ("PUT", APPLICATION + "/self-identification"): expect(
+        {"candidate"}, success=204, body={"gender": "decline"}, sees=frozenset({"api_key"})
+    ),
+    ("GET", ORG + "/self-identification-report"): expect(MANAGERS),
     ("GET", POSTING_PATH + "/matches"): expect(MEMBERS),
     ("GET", POSTING_PATH + "/applications"): expect({*MEMBERS, "platform_admin"}),
     ("POST", ORG + "/applications/transitions"): expect(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from hireboard.access.auth import ActingRead, ActingWrite, CurrentActor
-from hireboard.applications import service
+from hireboard.applications import eeo, service
 from hireboard.applications.schemas import (
     ApplicationCreate,
     ApplicationForCandidate,
@@ -258,3 +258,34 @@ async def bulk_transition(
     """All move or none does."""
     moved = await service.bulk_transition(session, actor, organization_id, body)
     return Page[ApplicationForOrganization](items=moved, next_cursor=None)
+
+
+@router.put(
+    "/v1/applications/{application_id}/self-identification",
+    status_code=204,
+    summary="Voluntary US equal-opportunity self-identification (the candidate)",
+    responses=_ERRORS,
+)
+async def self_identify(
+    application_id: uuid.UUID,
+    body: eeo.SelfIdentification,
+    actor: CurrentActor,
+    session: ActingWrite,
+) -> Response:
+    """Stored apart from the application; organizations only ever see counts."""
+    await eeo.put(session, actor, application_id, body)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/v1/organizations/{organization_id}/self-identification-report",
+    summary="Self-identification counts (owners and admins)",
+    responses=_ERRORS,
+)
+async def self_identification_report(
+    organization_id: uuid.UUID, actor: CurrentActor, session: ActingRead, request: Request
+) -> dict[str, Any]:
+    """Counts per value; a value shared by fewer applicants than the statistics minimum
+    sample is withheld."""
+    min_sample = request.app.state.settings.stats_min_sample
+    return await eeo.report(session, actor, organization_id, min_sample)

@@ -40,6 +40,11 @@ _SECTIONS: tuple[tuple[str, str], ...] = (
         "memberships",
         "SELECT organization_id, role, created_at FROM organization_members WHERE user_id = :user",
     ),
+    (
+        "self_identifications",
+        "SELECT application_id, gender, race_ethnicity, veteran_status, disability_status, "
+        "updated_at FROM self_identifications WHERE candidate_id = :user",
+    ),
     ("notification_preferences", "SELECT * FROM notification_preferences WHERE user_id = :user"),
     (
         "sessions",
