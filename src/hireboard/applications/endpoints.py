@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from hireboard.access.actor import Actor
 from hireboard.access.auth import ActingRead, ActingWrite, CurrentActor
 from hireboard.applications import eeo, service
 from hireboard.applications.schemas import (
@@ -25,7 +28,7 @@ from hireboard.applications.schemas import (
 )
 from hireboard.config import Settings
 from hireboard.kit.idempotency import idempotent
-from hireboard.kit.pagination import Page, Paging
+from hireboard.kit.pagination import Page, PageRequest, Paging
 from hireboard.kit.problem import problem_responses
 from hireboard.kit.routing import JSONRoute
 from hireboard.postings import repository as postings
@@ -182,8 +185,44 @@ async def list_notes(
     return Page[Note](items=await service.notes(session, actor, application_id), next_cursor=None)
 
 
-def _application_key(a: ApplicationForOrganization) -> tuple[str, uuid.UUID]:
-    return (a.created_at.isoformat(), a.id)
+@dataclass(frozen=True)
+class Filters:
+    stage: list[str]
+    min_rating: int | None
+    since: datetime | None
+
+
+def _filters(
+    stage: Annotated[list[str] | None, Query(max_length=20, description="Stage keys.")] = None,
+    min_rating: Annotated[int | None, Query(ge=1, le=5, description="Average rating.")] = None,
+    since: Annotated[datetime | None, Query(description="Applied at or after.")] = None,
+) -> Filters:
+    return Filters(list(stage or []), min_rating, since)
+
+
+ApplicationFilters = Annotated[Filters, Depends(_filters)]
+
+
+async def _listed(
+    session: AsyncSession,
+    actor: Actor,
+    organization_id: uuid.UUID,
+    posting_id: uuid.UUID | None,
+    filters: Filters,
+    paging: PageRequest,
+) -> Page[ApplicationForOrganization]:
+    rows = await service.list_for_organization(
+        session,
+        actor,
+        organization_id,
+        posting_id=posting_id,
+        stages=filters.stage,
+        min_rating=filters.min_rating,
+        since=filters.since,
+        after=paging.after(2),
+        limit=paging.limit,
+    )
+    return paging.page(rows, lambda a: (a.created_at.isoformat(), a.id))
 
 
 @router.get(
@@ -196,23 +235,10 @@ async def organization_applications(
     actor: CurrentActor,
     session: ActingRead,
     paging: Paging,
-    stage: Annotated[list[str] | None, Query(max_length=20)] = None,
-    min_rating: Annotated[int | None, Query(ge=1, le=5)] = None,
-    since: datetime | None = None,
+    filters: ApplicationFilters,
 ) -> Page[ApplicationForOrganization]:
     """Newest first; filter by stage key, average rating and date."""
-    rows = await service.list_for_organization(
-        session,
-        actor,
-        organization_id,
-        posting_id=None,
-        stages=list(stage or []),
-        min_rating=min_rating,
-        since=since,
-        after=paging.after(2),
-        limit=paging.limit,
-    )
-    return paging.page(rows, _application_key)
+    return await _listed(session, actor, organization_id, None, filters, paging)
 
 
 @router.get(
@@ -225,26 +251,13 @@ async def posting_applications(
     actor: CurrentActor,
     session: ActingRead,
     paging: Paging,
-    stage: Annotated[list[str] | None, Query(max_length=20)] = None,
-    min_rating: Annotated[int | None, Query(ge=1, le=5)] = None,
-    since: datetime | None = None,
+    filters: ApplicationFilters,
 ) -> Page[ApplicationForOrganization]:
     """As for the organization's list, for one posting."""
     posting = await postings.get(session, posting_id)
     if posting is None:
         raise PostingNotFound()
-    rows = await service.list_for_organization(
-        session,
-        actor,
-        posting.organization_id,
-        posting_id=posting_id,
-        stages=list(stage or []),
-        min_rating=min_rating,
-        since=since,
-        after=paging.after(2),
-        limit=paging.limit,
-    )
-    return paging.page(rows, _application_key)
+    return await _listed(session, actor, posting.organization_id, posting_id, filters, paging)
 
 
 @router.post(

@@ -114,6 +114,28 @@ async def stats(
 
 async def _compute(session: AsyncSession, filters: Filters, min_sample: int) -> dict[str, Any]:
     where, params = filters.where()
+    pay_where, pay_params = where, dict(params)
+    if filters.currency:
+        pay_where += " AND p.currency = :currency"
+        pay_params["currency"] = filters.currency
+    answer: dict[str, Any] = {
+        **await _counts(session, where, params, min_sample),
+        "pay": await _pay(session, pay_where, pay_params, min_sample),
+        **await _tops(session, where, params),
+        "weekly": await _weekly(session, where, pay_where, params, pay_params, min_sample),
+        "min_sample": min_sample,
+    }
+    if filters.convert_to:
+        answer["converted"] = await _converted(
+            session, pay_where, pay_params, filters.convert_to, min_sample
+        )
+    return answer
+
+
+async def _counts(
+    session: AsyncSession, where: str, params: dict[str, Any], min_sample: int
+) -> dict[str, Any]:
+    """Open positions, the level mix and the remote share (shares withheld when few)."""
     head = (
         await session.execute(
             text(
@@ -123,7 +145,7 @@ async def _compute(session: AsyncSession, filters: Filters, min_sample: int) -> 
             params,
         )
     ).one()
-    total = int(head.n)
+    total, remote = int(head.n), int(head.remote)
     levels = await session.execute(
         text(
             f"SELECT f.level, count(*) AS n FROM market_facts f WHERE {where} "  # noqa: S608
@@ -131,11 +153,30 @@ async def _compute(session: AsyncSession, filters: Filters, min_sample: int) -> 
         ),
         params,
     )
-    pay_where, pay_params = where, dict(params)
-    if filters.currency:
-        pay_where += " AND p.currency = :currency"
-        pay_params["currency"] = filters.currency
-    pay_rows = await session.execute(
+    enough = total >= min_sample
+    return {
+        "open_positions": {"n": total},
+        "levels": [
+            {
+                "level": row.level,
+                "n": int(row.n),
+                "share": round(100 * int(row.n) / total, 1) if enough else None,
+            }
+            for row in levels
+        ],
+        "remote_share": (
+            {"n": remote, "share": round(100 * remote / total, 1)}
+            if enough
+            else {"n": remote, "share": None} | _withheld(total, min_sample)
+        ),
+    }
+
+
+async def _pay(
+    session: AsyncSession, pay_where: str, pay_params: dict[str, Any], min_sample: int
+) -> list[dict[str, Any]]:
+    """One distribution per currency, never mixed."""
+    rows = await session.execute(
         text(
             "SELECT p.currency, count(*) AS n, min(p.mid_annual) AS min, max(p.mid_annual) AS max, "  # noqa: S608
             "percentile_cont(CAST(:quantiles AS float8[])) WITHIN GROUP (ORDER BY p.mid_annual) "
@@ -145,7 +186,10 @@ async def _compute(session: AsyncSession, filters: Filters, min_sample: int) -> 
         {**pay_params, "quantiles": list(QUANTILES)},
     )
     basis = "annualised midpoint of each posting's pay range"
-    pay = [_distribution(r.currency, r, min_sample, basis) for r in pay_rows]
+    return [_distribution(r.currency, r, min_sample, basis) for r in rows]
+
+
+async def _tops(session: AsyncSession, where: str, params: dict[str, Any]) -> dict[str, Any]:
     skills = await session.execute(
         text(
             f"SELECT s AS value, count(*) AS n FROM market_facts f, unnest(f.skills) s "  # noqa: S608
@@ -161,36 +205,12 @@ async def _compute(session: AsyncSession, filters: Filters, min_sample: int) -> 
         ),
         params,
     )
-    weekly = await _weekly(session, where, pay_where, params, pay_params, min_sample)
-    level_rows = list(levels)
-    answer: dict[str, Any] = {
-        "open_positions": {"n": total},
-        "pay": pay,
-        "levels": [
-            {
-                "level": row.level,
-                "n": int(row.n),
-                "share": round(100 * int(row.n) / total, 1) if total >= min_sample else None,
-            }
-            for row in level_rows
-        ],
-        "remote_share": (
-            {"n": int(head.remote), "share": round(100 * int(head.remote) / total, 1)}
-            if total >= min_sample
-            else {"n": int(head.remote), "share": None} | _withheld(total, min_sample)
-        ),
+    return {
         "top_skills": [{"value": r.value, "count": int(r.n)} for r in skills],
         "top_organizations": [
             {"id": str(r.id), "name": r.name, "count": int(r.n)} for r in organizations
         ],
-        "weekly": weekly,
-        "min_sample": min_sample,
     }
-    if filters.convert_to:
-        answer["converted"] = await _converted(
-            session, pay_where, pay_params, filters.convert_to, min_sample
-        )
-    return answer
 
 
 async def _weekly(

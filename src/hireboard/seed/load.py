@@ -108,43 +108,11 @@ def load_synthetic(
                 [o | {"suffix": uuid.uuid4().hex[:6]} for o in orgs],
             )
         saved = _drop_indexes(conn, ("postings", "market_facts", "market_pay"))
-        conn.execute("DROP TABLE IF EXISTS seed_postings")
-        conn.execute("CREATE UNLOGGED TABLE seed_postings (LIKE postings INCLUDING DEFAULTS)")
-        columns = ", ".join(_POSTING_COLUMNS)
-        ids = [o["id"] for o in orgs]
-        done = 0
-        generated = postings(count, ids, rng, short=True)
-        while done < count:
-            with conn.cursor().copy(f"COPY seed_postings ({columns}) FROM STDIN") as copy:
-                for row in _take(generated, min(batch, count - done)):
-                    copy.write_row([_copy_value(c, row[c]) for c in _POSTING_COLUMNS])
-                    done += 1
-            if progress:
-                progress(done)
+        generated = postings(count, [o["id"] for o in orgs], rng, short=True)
+        _copy_to_staging(conn, generated, count, batch, progress)
         timings["copy_s"] = time.perf_counter() - started
         mark = time.perf_counter()
-        conn.execute("ALTER TABLE postings DISABLE TRIGGER USER")
-        try:
-            conn.execute(
-                f"INSERT INTO postings ({columns}, search_vector) SELECT {columns}, "  # noqa: S608
-                "setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector("
-                "'english', array_to_string(required_skills || nice_to_have_skills, ' ')), 'B') "
-                "|| setweight(to_tsvector('english', description), 'C') FROM seed_postings"
-            )
-            conn.execute(
-                "INSERT INTO market_facts (posting_id, organization_id, role_family, level, "
-                "workplace_type, countries, skills, published_at) SELECT id, organization_id, "
-                "role_family, level, workplace_type, countries, required_skills || "
-                "nice_to_have_skills, published_at FROM seed_postings WHERE status = 'published'"
-            )
-            conn.execute(
-                "INSERT INTO market_pay (posting_id, currency, mid_annual) SELECT id, "
-                "pay_currency, (pay_min_annual + pay_max_annual) / 2 FROM seed_postings "
-                "WHERE status = 'published' AND pay_currency IS NOT NULL"
-            )
-        finally:
-            conn.execute("ALTER TABLE postings ENABLE TRIGGER USER")
-        conn.execute("DROP TABLE seed_postings")
+        _insert_from_staging(conn)
         timings["insert_s"] = time.perf_counter() - mark
         mark = time.perf_counter()
         for definition in saved:
@@ -155,6 +123,55 @@ def load_synthetic(
         timings["analyze_s"] = time.perf_counter() - mark
     timings["total_s"] = time.perf_counter() - started
     return timings
+
+
+def _copy_to_staging(
+    conn: psycopg.Connection[Any],
+    rows: Iterable[dict[str, Any]],
+    count: int,
+    batch: int,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """COPY into an unlogged table shaped like ``postings``, a batch at a time."""
+    conn.execute("DROP TABLE IF EXISTS seed_postings")
+    conn.execute("CREATE UNLOGGED TABLE seed_postings (LIKE postings INCLUDING DEFAULTS)")
+    columns = ", ".join(_POSTING_COLUMNS)
+    done = 0
+    while done < count:
+        with conn.cursor().copy(f"COPY seed_postings ({columns}) FROM STDIN") as copy:
+            for row in _take(rows, min(batch, count - done)):
+                copy.write_row([_copy_value(c, row[c]) for c in _POSTING_COLUMNS])
+                done += 1
+        if progress:
+            progress(done)
+
+
+def _insert_from_staging(conn: psycopg.Connection[Any]) -> None:
+    """One set-based insert with the row triggers off: search vectors and market facts are
+    computed in bulk instead."""
+    columns = ", ".join(_POSTING_COLUMNS)
+    conn.execute("ALTER TABLE postings DISABLE TRIGGER USER")
+    try:
+        conn.execute(
+            f"INSERT INTO postings ({columns}, search_vector) SELECT {columns}, "  # noqa: S608
+            "setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector("
+            "'english', array_to_string(required_skills || nice_to_have_skills, ' ')), 'B') "
+            "|| setweight(to_tsvector('english', description), 'C') FROM seed_postings"
+        )
+        conn.execute(
+            "INSERT INTO market_facts (posting_id, organization_id, role_family, level, "
+            "workplace_type, countries, skills, published_at) SELECT id, organization_id, "
+            "role_family, level, workplace_type, countries, required_skills || "
+            "nice_to_have_skills, published_at FROM seed_postings WHERE status = 'published'"
+        )
+        conn.execute(
+            "INSERT INTO market_pay (posting_id, currency, mid_annual) SELECT id, "
+            "pay_currency, (pay_min_annual + pay_max_annual) / 2 FROM seed_postings "
+            "WHERE status = 'published' AND pay_currency IS NOT NULL"
+        )
+    finally:
+        conn.execute("ALTER TABLE postings ENABLE TRIGGER USER")
+    conn.execute("DROP TABLE seed_postings")
 
 
 def _take(rows: Iterable[dict[str, Any]], n: int) -> Iterable[dict[str, Any]]:
