@@ -1,7 +1,7 @@
 """Ranking postings for a candidate, and visible candidates for a posting.
 
 The pool is drawn in SQL (published postings sharing a skill, a desired role family or
-words with the candidate; or profiles visible to employers sharing a skill), the 2,000 most
+words with the candidate; or profiles visible to employers sharing a skill), the 500 most
 recent of them, then scored in Python (``matching.score``) and ranked by score, id.
 """
 
@@ -23,7 +23,7 @@ from hireboard.postings import repository as postings
 from hireboard.postings.errors import PostingNotFound
 from hireboard.reference import normalise_skill
 
-POOL = 2000
+POOL = 500
 READ = policy.Permission(
     "see candidates for a posting", policy.ALL_ROLES, scope="applications:read"
 )
