@@ -100,45 +100,44 @@ def where(query: Query, *, fuzzy: bool = False) -> Where:
     return found
 
 
-def _order(query: Query, fuzzy: bool) -> tuple[str, str, list[str]]:
-    """ORDER BY, the sort-key expression list, and the key's SQL types."""
+@dataclass(frozen=True)
+class _Sort:
+    """The first sort column; the id always breaks ties, so the order is total."""
+
+    expression: str
+    sql_type: str
+    descending: bool = True
+
+    @property
+    def order_by(self) -> str:
+        direction = " DESC" if self.descending else ""
+        return f"{self.expression}{direction}, p.id{direction}"
+
+    @property
+    def after_cursor(self) -> str:
+        """Rows after the cursor's key (``:k0``, ``:k1``) in this order."""
+        op = "<" if self.descending else ">"
+        return f"({self.expression}, p.id) {op} (CAST(:k0 AS {self.sql_type}), CAST(:k1 AS uuid))"
+
+    @property
+    def key(self) -> str:
+        """The key a cursor carries, as text."""
+        return f"{self.expression}::text, p.id::text"
+
+
+def _sort(query: Query, fuzzy: bool) -> _Sort:
     if query.updated_since is not None:
-        return "p.updated_at, p.id", "(p.updated_at, p.id) > (:k0, :k1)", ["timestamptz", "uuid"]
+        return _Sort("p.updated_at", "timestamptz", descending=False)
     if query.sort == "relevance" and query.q:
         rank = (
-            "round(CAST(word_similarity(:q, p.title) AS numeric), 6)"
+            "word_similarity(:q, p.title)"
             if fuzzy
-            else "round(CAST(ts_rank_cd(p.search_vector, websearch_to_tsquery('english', :q)) "
-            "AS numeric), 6)"
+            else "ts_rank_cd(p.search_vector, websearch_to_tsquery('english', :q))"
         )
-        return (
-            f"{rank} DESC, p.id DESC",
-            f"({rank}, p.id) < (:k0, :k1)",
-            ["numeric", "uuid"],
-        )
+        return _Sort(f"round(CAST({rank} AS numeric), 6)", "numeric")
     if query.sort == "-pay":
-        pay = "coalesce(p.pay_max_annual, -1)"
-        return f"{pay} DESC, p.id DESC", f"({pay}, p.id) < (:k0, :k1)", ["numeric", "uuid"]
-    return (
-        "p.published_at DESC, p.id DESC",
-        "(p.published_at, p.id) < (:k0, :k1)",
-        ["timestamptz", "uuid"],
-    )
-
-
-def _key_sql(query: Query, fuzzy: bool) -> str:
-    if query.updated_since is not None:
-        return "p.updated_at::text, p.id::text"
-    if query.sort == "relevance" and query.q:
-        if fuzzy:
-            return "round(CAST(word_similarity(:q, p.title) AS numeric), 6)::text, p.id::text"
-        return (
-            "round(CAST(ts_rank_cd(p.search_vector, websearch_to_tsquery('english', :q)) "
-            "AS numeric), 6)::text, p.id::text"
-        )
-    if query.sort == "-pay":
-        return "coalesce(p.pay_max_annual, -1)::text, p.id::text"
-    return "p.published_at::text, p.id::text"
+        return _Sort("coalesce(p.pay_max_annual, -1)", "numeric")
+    return _Sort("p.published_at", "timestamptz")
 
 
 # pg_trgm's default word-similarity threshold (0.6) misses two typos in two words.
@@ -165,19 +164,17 @@ async def search(
     if fuzzy:
         await tolerate_typos(session)
     condition = where(query, fuzzy=fuzzy)
-    order, keyset, types = _order(query, fuzzy)
+    sort = _sort(query, fuzzy)
     params = dict(condition.params)
     sql = condition.sql
     if after is not None:
-        if len(after) != len(types):
+        if len(after) != 2:
             raise InvalidCursor()
-        for index, (value, sql_type) in enumerate(zip(after, types, strict=True)):
-            params[f"k{index}"] = value
-            keyset = keyset.replace(f":k{index}", f"CAST(:k{index} AS {sql_type})")
-        sql = f"{sql} AND {keyset}"
-    keyed = SELECT.replace("SELECT ", f"SELECT ARRAY[{_key_sql(query, fuzzy)}] AS sort_key, ", 1)
+        params |= {"k0": after[0], "k1": after[1]}
+        sql = f"{sql} AND {sort.after_cursor}"
+    keyed = SELECT.replace("SELECT ", f"SELECT ARRAY[{sort.key}] AS sort_key, ", 1)
     result = await session.execute(
-        text(f"{keyed}WHERE {sql} ORDER BY {order} LIMIT :limit"),
+        text(f"{keyed}WHERE {sql} ORDER BY {sort.order_by} LIMIT :limit"),
         {**params, "limit": limit + 1},
     )
     rows = list(result.all())
