@@ -50,6 +50,18 @@ async def write_in_read_session(item: NewItem, session: ReadSession) -> dict[str
     return {"name": item.name}
 
 
+@router.get("/snapshot")
+async def read_snapshot(session: ReadSession, database_url: str = "") -> dict[str, str]:
+    """Counts a row twice, with ``database_url`` (a test's own) inserting one in between."""
+    first = await session.scalar(text("SELECT count(*) FROM scratch_items"))
+    if database_url:
+        with pg.connect(database_url) as conn:
+            conn.execute("INSERT INTO scratch_items (name) VALUES ('snapshot-between')")
+    second = await session.scalar(text("SELECT count(*) FROM scratch_items"))
+    isolation = await session.scalar(text("SHOW transaction_isolation"))
+    return {"first": str(first), "second": str(second), "isolation": str(isolation)}
+
+
 @pytest.fixture
 async def api(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with running(app, router) as client:
@@ -93,6 +105,17 @@ async def test_read_session_refuses_writes(
     response = await api.post("/test/read-only-write", json={"name": prefix + "ro"})
     assert response.status_code == 500
     assert committed_names(database_url, prefix) == []
+
+
+async def test_read_session_is_one_snapshot(api: httpx.AsyncClient, database_url: str) -> None:
+    try:
+        response = await api.get("/test/snapshot", params={"database_url": database_url})
+        body = response.json()
+        assert body["isolation"] == "repeatable read"
+        assert body["first"] == body["second"]  # the row committed in between is not seen
+    finally:
+        with pg.connect(database_url) as conn:
+            conn.execute("DELETE FROM scratch_items WHERE name = 'snapshot-between'")
 
 
 async def test_app_role_is_neither_owner_nor_superuser(

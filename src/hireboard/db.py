@@ -130,10 +130,14 @@ async def _remember(
 
 
 async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """A read-only transaction (the server refuses writes), on the replica when one is set."""
+    """A read-only transaction (the server refuses writes), on the replica when one is set.
+    Repeatable read: every statement of a request sees the same snapshot (a page and its
+    facets, a statistic's counts and the rows they count)."""
     sessions = database_from(request).read_sessions
     async with sessions() as session:
-        await session.connection(execution_options={"postgresql_readonly": True})
+        await session.connection(
+            execution_options={"postgresql_readonly": True, "isolation_level": "REPEATABLE READ"}
+        )
         try:
             yield session
         finally:

@@ -15,6 +15,7 @@ from hireboard.db import Database
 from hireboard.seed.load import load_synthetic
 from hireboard.seed.tasks import demo
 from tests.fixtures.database import make_settings
+from tests.market.recount import mismatches, summarised_postings
 
 pytestmark = pytest.mark.anyio
 
@@ -55,6 +56,8 @@ def test_synthetic_bulk_load_rebuilds_indexes_and_facts(fresh: tuple[str, Settin
             "AND NOT tgisinternal AND tgenabled = 'O'"
         ).fetchone()
         currencies = conn.execute("SELECT count(DISTINCT currency) FROM market_pay").fetchone()
+        assert mismatches(conn) == {}
+        assert summarised_postings(conn) == published
     assert total == 2500 and empty_vectors == 0
     assert facts == (published,) and pay == (published,)
     assert triggers == (2,)  # search vector and market facts, enabled again
@@ -76,5 +79,6 @@ async def test_demo_loads_once_in_the_background(fresh: tuple[str, Settings]) ->
     with psycopg.connect(url) as conn:
         postings = conn.execute("SELECT count(*) FROM postings").fetchone()
         levels = conn.execute("SELECT count(DISTINCT level) FROM market_facts").fetchone()
+        assert mismatches(conn) == {}
     assert postings == (300,)
     assert levels is not None and levels[0] >= 5

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from hireboard.app import create_app
 from hireboard.reference import fx_rates
-from tests.fixtures.app import running
-from tests.fixtures.database import make_settings
-from tests.fixtures.world import World, build_world, remove_world
+from tests.fixtures.world import World
 from tests.postings.test_postings import draft
 from tests.postings.test_search import publish
 
@@ -32,24 +26,6 @@ def percentile_cont(values: list[float], fraction: float) -> float:
     low = int(position)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-@pytest.fixture
-def app(database_url: str, tmp_path: Path) -> FastAPI:
-    return create_app(make_settings(database_url, tmp_path, stats_cache_seconds=0))
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with running(app) as http:
-        yield http
-
-
-@pytest.fixture
-def world(client: httpx.AsyncClient, app: FastAPI, database_url: str) -> Iterator[World]:
-    built = build_world(app, database_url)
-    yield built
-    remove_world(database_url, built)
 
 
 async def board(client: httpx.AsyncClient, world: World) -> list[dict[str, Any]]:

@@ -1,6 +1,9 @@
 """Statistics over ``market_facts`` and ``market_pay`` (kept equal to the published set by
-triggers, so every figure is exact). Answers are cached per filter set for
-``HIREBOARD_STATS_CACHE_SECONDS`` (default 5): a publish, edit or close shows within that.
+triggers, so every figure is exact). Filters on role family and currency alone are answered
+from summaries the triggers keep per role family (``summaries``), in milliseconds at a
+million postings; any other filter reads the matching facts. Answers are cached per filter
+set for ``HIREBOARD_STATS_CACHE_SECONDS`` (default 5): a publish, edit or close shows within
+that.
 
 Pay is the annualised midpoint of each posting's pay range, one distribution per currency,
 never mixed. With ``convert_to`` the distributions are also pooled after conversion with
@@ -18,6 +21,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hireboard.market import summaries
 from hireboard.reference import fx_rates
 
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
@@ -57,6 +61,19 @@ class Filters:
             params["within"] = self.posted_within
         return " AND ".join(clauses), params
 
+    def pay_where(self) -> tuple[str, dict[str, Any]]:
+        """``where`` plus the currency, over ``market_pay p`` joined to ``market_facts f``."""
+        where, params = self.where()
+        if self.currency:
+            return f"{where} AND p.currency = :currency", params | {"currency": self.currency}
+        return where, params
+
+    @property
+    def summarised(self) -> bool:
+        """Only role family and currency: the summaries answer (a conversion is separate)."""
+        narrowing = (self.level, self.country, self.workplace_type, self.skill)
+        return not any(narrowing) and self.organization is None and self.posted_within is None
+
 
 @dataclass
 class _Cache:
@@ -86,18 +103,64 @@ def _withheld(n: int, min_sample: int) -> dict[str, Any]:
     }
 
 
-def _distribution(currency: str, row: Any, min_sample: int, basis: str) -> dict[str, Any]:
-    n = int(row.n)
+_FIGURES = ("min", "p10", "p25", "median", "p75", "p90", "max")
+
+
+def _distribution(
+    currency: str, n: int, figures: Sequence[float], min_sample: int, basis: str
+) -> dict[str, Any]:
+    """``figures`` are min, the ``QUANTILES`` and max, in that order."""
     entry: dict[str, Any] = {"currency": currency, "n": n, "basis": basis}
-    names = ("min", "p10", "p25", "median", "p75", "p90", "max")
     if n < min_sample:
-        return entry | _withheld(n, min_sample) | dict.fromkeys(names)
-    values = [row.min, *row.quantiles, row.max]
+        return entry | _withheld(n, min_sample) | dict.fromkeys(_FIGURES)
     return (
         entry
         | {"withheld": False, "reason": None}
-        | {name: round(float(value), 2) for name, value in zip(names, values, strict=True)}
+        | {name: round(float(v), 2) for name, v in zip(_FIGURES, figures, strict=True)}
     )
+
+
+def _count_figures(
+    total: int, remote: int, levels: Sequence[tuple[str, int]], min_sample: int
+) -> dict[str, Any]:
+    """Open positions, the level mix and the remote share (shares withheld when few)."""
+    enough = total >= min_sample
+    return {
+        "open_positions": {"n": total},
+        "levels": [
+            {"level": level, "n": n, "share": round(100 * n / total, 1) if enough else None}
+            for level, n in levels
+        ],
+        "remote_share": (
+            {"n": remote, "share": round(100 * remote / total, 1)}
+            if enough
+            else {"n": remote, "share": None} | _withheld(total, min_sample)
+        ),
+    }
+
+
+def _weekly_figures(
+    counts: dict[str, int], medians: Sequence[tuple[str, str, int, float]], min_sample: int
+) -> list[dict[str, Any]]:
+    """Open positions per ISO week, with ``(week, currency, n, median)`` beside them."""
+    by_week: dict[str, list[dict[str, Any]]] = {}
+    for week, currency, n, median in medians:
+        enough = n >= min_sample
+        by_week.setdefault(week, []).append(
+            {
+                "currency": currency,
+                "n": n,
+                "median": round(float(median), 2) if enough else None,
+                "withheld": not enough,
+            }
+        )
+    return [
+        {"week": week, "open_positions": n, "median_pay": by_week.get(week, [])}
+        for week, n in counts.items()
+    ]
+
+
+PAY_BASIS = "annualised midpoint of each posting's pay range"
 
 
 async def stats(
@@ -107,35 +170,51 @@ async def stats(
     cached = cache.get(filters)
     if cached is not None:
         return cached
-    result = await _compute(session, filters, min_sample)
+    if filters.summarised:
+        result = await _from_summaries(session, filters, min_sample)
+    else:
+        result = await _from_facts(session, filters, min_sample)
+    if filters.convert_to:
+        where, params = filters.pay_where()
+        result["converted"] = await _converted(
+            session, where, params, filters.convert_to, min_sample
+        )
     cache.put(filters, result)
     return result
 
 
-async def _compute(session: AsyncSession, filters: Filters, min_sample: int) -> dict[str, Any]:
-    where, params = filters.where()
-    pay_where, pay_params = where, dict(params)
-    if filters.currency:
-        pay_where += " AND p.currency = :currency"
-        pay_params["currency"] = filters.currency
-    answer: dict[str, Any] = {
-        **await _counts(session, where, params, min_sample),
-        "pay": await _pay(session, pay_where, pay_params, min_sample),
-        **await _tops(session, where, params),
-        "weekly": await _weekly(session, where, pay_where, params, pay_params, min_sample),
+async def _from_summaries(
+    session: AsyncSession, filters: Filters, min_sample: int
+) -> dict[str, Any]:
+    """Role family and currency filters only: from the summaries (see ``summaries``)."""
+    scope = summaries.RoleScope(filters.role_family)
+    counted = await summaries.counts(session, scope)
+    quantiles = await summaries.pay_quantiles(session, scope, filters.currency)
+    pay = [
+        _distribution(
+            code,
+            n,
+            [summaries.interpolate(values, n, f) for f in summaries.FRACTIONS],
+            min_sample,
+            PAY_BASIS,
+        )
+        for code, n, values in sorted(quantiles, key=lambda q: (-q[1], q[0]))
+    ]
+    medians = await summaries.weekly_medians(session, scope, filters.currency)
+    return {
+        **_count_figures(counted["total"], counted["remote"], counted["levels"], min_sample),
+        "pay": pay,
+        "top_skills": await summaries.top_skills(session, scope),
+        "top_organizations": await summaries.top_organizations(session, scope),
+        "weekly": _weekly_figures(counted["weeks"], medians, min_sample),
         "min_sample": min_sample,
     }
-    if filters.convert_to:
-        answer["converted"] = await _converted(
-            session, pay_where, pay_params, filters.convert_to, min_sample
-        )
-    return answer
 
 
-async def _counts(
-    session: AsyncSession, where: str, params: dict[str, Any], min_sample: int
-) -> dict[str, Any]:
-    """Open positions, the level mix and the remote share (shares withheld when few)."""
+async def _from_facts(session: AsyncSession, filters: Filters, min_sample: int) -> dict[str, Any]:
+    """Any filters: computed from the published postings' facts."""
+    where, params = filters.where()
+    pay_where, pay_params = filters.pay_where()
     head = (
         await session.execute(
             text(
@@ -145,7 +224,6 @@ async def _counts(
             params,
         )
     ).one()
-    total, remote = int(head.n), int(head.remote)
     levels = await session.execute(
         text(
             f"SELECT f.level, count(*) AS n FROM market_facts f WHERE {where} "  # noqa: S608
@@ -153,22 +231,14 @@ async def _counts(
         ),
         params,
     )
-    enough = total >= min_sample
     return {
-        "open_positions": {"n": total},
-        "levels": [
-            {
-                "level": row.level,
-                "n": int(row.n),
-                "share": round(100 * int(row.n) / total, 1) if enough else None,
-            }
-            for row in levels
-        ],
-        "remote_share": (
-            {"n": remote, "share": round(100 * remote / total, 1)}
-            if enough
-            else {"n": remote, "share": None} | _withheld(total, min_sample)
+        **_count_figures(
+            int(head.n), int(head.remote), [(r.level, int(r.n)) for r in levels], min_sample
         ),
+        "pay": await _pay(session, pay_where, pay_params, min_sample),
+        **await _tops(session, where, params),
+        "weekly": await _weekly(session, where, pay_where, params, pay_params, min_sample),
+        "min_sample": min_sample,
     }
 
 
@@ -185,8 +255,10 @@ async def _pay(
         ),
         {**pay_params, "quantiles": list(QUANTILES)},
     )
-    basis = "annualised midpoint of each posting's pay range"
-    return [_distribution(r.currency, r, min_sample, basis) for r in rows]
+    return [
+        _distribution(r.currency, int(r.n), [r.min, *r.quantiles, r.max], min_sample, PAY_BASIS)
+        for r in rows
+    ]
 
 
 async def _tops(session: AsyncSession, where: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -221,38 +293,27 @@ async def _weekly(
     pay_params: dict[str, Any],
     min_sample: int,
 ) -> list[dict[str, Any]]:
-    week = "to_char(date_trunc('week', f.published_at), 'IYYY-\"W\"IW')"
     counts = await session.execute(
         text(
-            f"SELECT {week} AS week, count(*) AS n FROM market_facts f WHERE {where} "  # noqa: S608
-            "GROUP BY 1 ORDER BY 1"
+            f"SELECT market_week(f.published_at) AS week, count(*) AS n FROM market_facts f "  # noqa: S608
+            f"WHERE {where} GROUP BY 1 ORDER BY 1"
         ),
         params,
     )
     medians = await session.execute(
         text(
-            f"SELECT {week} AS week, p.currency, count(*) AS n, "  # noqa: S608
+            "SELECT p.week, p.currency, count(*) AS n, "  # noqa: S608
             "percentile_cont(0.5) WITHIN GROUP (ORDER BY p.mid_annual) AS median "
             "FROM market_pay p JOIN market_facts f ON f.posting_id = p.posting_id "
             f"WHERE {pay_where} GROUP BY 1, 2 ORDER BY 1, 2"
         ),
         pay_params,
     )
-    by_week: dict[str, list[dict[str, Any]]] = {}
-    for row in medians:
-        enough = int(row.n) >= min_sample
-        by_week.setdefault(row.week, []).append(
-            {
-                "currency": row.currency,
-                "n": int(row.n),
-                "median": round(float(row.median), 2) if enough else None,
-                "withheld": not enough,
-            }
-        )
-    return [
-        {"week": row.week, "open_positions": int(row.n), "median_pay": by_week.get(row.week, [])}
-        for row in counts
-    ]
+    return _weekly_figures(
+        {summaries.week_label(r.week): int(r.n) for r in counts},
+        [(summaries.week_label(r.week), r.currency, int(r.n), r.median) for r in medians],
+        min_sample,
+    )
 
 
 async def _converted(
@@ -288,15 +349,16 @@ async def _converted(
         )
     ).one()
     basis = f"annualised midpoints converted to {target} at the {table['date']} rates"
-    entry = _distribution(target, row, min_sample, basis)
+    figures = [row.min, *(row.quantiles or ()), row.max]
+    entry = _distribution(target, int(row.n), figures, min_sample, basis)
     return entry | {"rates_date": table["date"], "rates_source": table["source"]}
 
 
 async def roles(session: AsyncSession) -> Sequence[Any]:
     result = await session.execute(
         text(
-            "SELECT f.role_family, count(*) AS n FROM market_facts f "
-            "GROUP BY f.role_family ORDER BY n DESC, f.role_family"
+            "SELECT role_family, sum(n) AS n FROM market_role_cells "
+            "GROUP BY role_family HAVING sum(n) > 0 ORDER BY n DESC, role_family"
         )
     )
     return result.all()

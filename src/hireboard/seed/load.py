@@ -148,7 +148,8 @@ def _copy_to_staging(
 
 def _insert_from_staging(conn: psycopg.Connection[Any]) -> None:
     """One set-based insert with the row triggers off: search vectors and market facts are
-    computed in bulk instead."""
+    computed in bulk instead (the market summaries' statement triggers still run, once per
+    statement)."""
     columns = ", ".join(_POSTING_COLUMNS)
     conn.execute("ALTER TABLE postings DISABLE TRIGGER USER")
     try:
@@ -165,8 +166,9 @@ def _insert_from_staging(conn: psycopg.Connection[Any]) -> None:
             "nice_to_have_skills, published_at FROM seed_postings WHERE status = 'published'"
         )
         conn.execute(
-            "INSERT INTO market_pay (posting_id, currency, mid_annual) SELECT id, "
-            "pay_currency, (pay_min_annual + pay_max_annual) / 2 FROM seed_postings "
+            "INSERT INTO market_pay (posting_id, role_family, currency, mid_annual, "
+            "published_at) SELECT id, role_family, pay_currency, (pay_min_annual + "
+            "pay_max_annual) / 2, published_at FROM seed_postings "
             "WHERE status = 'published' AND pay_currency IS NOT NULL"
         )
     finally:

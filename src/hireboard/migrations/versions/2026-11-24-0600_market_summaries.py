@@ -1,0 +1,278 @@
+"""Market summaries: counts kept per role family so statistics need not read every posting.
+
+Statement-level triggers on ``market_facts`` and ``market_pay`` add each statement's rows
+to small summary tables, aggregated first (one upsert per key, in key order, so concurrent
+publishes queue on a row instead of deadlocking), and take them away again on delete. The
+summaries are therefore exact in the same transaction as every publish, edit or close.
+A removal is an upsert of a negative count (a CHECK on ``n`` would see that negative row
+before the conflict is resolved, so there is none; the tests compare every summary with a
+recount instead).
+
+- ``market_role_cells``: postings per role family, level, workplace type and ISO week.
+- ``market_role_skills`` and ``market_role_orgs``: postings per role family and skill or
+  organization.
+- ``market_pay_buckets``: pay midpoints per role family, currency and 2 %-wide logarithmic
+  bucket. A percentile's rank is found in the bucket counts, and the value is read from the
+  few ``market_pay`` rows of that one bucket through an index: exact, without sorting the
+  whole distribution.
+- ``market_pay_weeks``: pay midpoints per role family, currency, week and 10 %-wide bucket,
+  for the weekly medians in the same way.
+
+``market_pay`` is derived data, so it is rebuilt with the columns the lookups need
+(role family, publication time, and from them the week and the bucket).
+
+Revision ID: 0020_market_summaries
+Revises: 0018_self_identification
+Create Date: 2026-11-24 06:00:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0020_market_summaries"
+down_revision: str | None = "0018_self_identification"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# market_pay holds only derived rows, rebuilt from postings in this same transaction.
+SQUAWK_IGNORE = ("ban-drop-table", "prefer-bigint-over-int")
+
+_PAY_FROM_POSTINGS = """
+    INSERT INTO market_pay (posting_id, role_family, currency, mid_annual, published_at)
+    SELECT DISTINCT ON (p.id, r->>'currency') p.id, p.role_family, r->>'currency',
+        (coalesce((r->>'annual_min')::numeric, (r->>'annual_max')::numeric)
+         + coalesce((r->>'annual_max')::numeric, (r->>'annual_min')::numeric)) / 2,
+        coalesce(p.published_at, now())
+    FROM postings p, jsonb_array_elements(p.pay_ranges) WITH ORDINALITY AS e(r, n)
+    WHERE p.status = 'published'
+        AND coalesce(r->>'annual_min', r->>'annual_max') IS NOT NULL
+    ORDER BY p.id, r->>'currency', n
+"""
+
+
+def upgrade() -> None:
+    op.execute("""
+        -- The ISO week (its Monday, in UTC) and the pay bucket, in one place.
+        CREATE FUNCTION market_week(at timestamptz) RETURNS date
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE
+        RETURN CAST(date_trunc('week', at AT TIME ZONE 'UTC') AS date);
+        CREATE FUNCTION market_bucket(amount numeric) RETURNS integer
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE
+        RETURN CAST(floor(ln(greatest(amount, 1)) * 50) AS integer);
+
+        DROP TABLE market_pay;
+        CREATE TABLE market_pay (
+            posting_id uuid NOT NULL,
+            role_family text NOT NULL,
+            currency text NOT NULL,
+            mid_annual numeric NOT NULL,
+            published_at timestamptz NOT NULL,
+            week date GENERATED ALWAYS AS (market_week(published_at)) STORED,
+            bucket integer GENERATED ALWAYS AS (market_bucket(mid_annual)) STORED,
+            coarse_bucket integer GENERATED ALWAYS AS (market_bucket(mid_annual) / 5) STORED,
+            CONSTRAINT pk_market_pay PRIMARY KEY (posting_id, currency),
+            CONSTRAINT fk_market_pay_posting_id_postings
+                FOREIGN KEY (posting_id) REFERENCES postings (id) ON DELETE CASCADE
+        );
+        CREATE INDEX ix_market_pay_role_bucket
+            ON market_pay (role_family, currency, bucket, mid_annual);
+        CREATE INDEX ix_market_pay_bucket ON market_pay (currency, bucket, mid_annual);
+        CREATE INDEX ix_market_pay_role_week
+            ON market_pay (role_family, currency, week, coarse_bucket, mid_annual);
+        CREATE INDEX ix_market_pay_week
+            ON market_pay (currency, week, coarse_bucket, mid_annual);
+        ALTER TABLE market_pay ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY market_pay_read ON market_pay FOR SELECT USING (true);
+
+        CREATE TABLE market_role_cells (
+            role_family text NOT NULL,
+            level text NOT NULL,
+            workplace_type text NOT NULL,
+            week date NOT NULL,
+            n integer NOT NULL,
+            CONSTRAINT pk_market_role_cells
+                PRIMARY KEY (role_family, level, workplace_type, week)
+        );
+        CREATE TABLE market_role_skills (
+            role_family text NOT NULL,
+            skill text NOT NULL,
+            n integer NOT NULL,
+            CONSTRAINT pk_market_role_skills PRIMARY KEY (role_family, skill)
+        );
+        CREATE TABLE market_role_orgs (
+            role_family text NOT NULL,
+            organization_id uuid NOT NULL,
+            n integer NOT NULL,
+            CONSTRAINT pk_market_role_orgs PRIMARY KEY (role_family, organization_id)
+        );
+        CREATE TABLE market_pay_buckets (
+            role_family text NOT NULL,
+            currency text NOT NULL,
+            bucket integer NOT NULL,
+            n integer NOT NULL,
+            CONSTRAINT pk_market_pay_buckets PRIMARY KEY (role_family, currency, bucket)
+        );
+        CREATE TABLE market_pay_weeks (
+            role_family text NOT NULL,
+            currency text NOT NULL,
+            week date NOT NULL,
+            coarse_bucket integer NOT NULL,
+            n integer NOT NULL,
+            CONSTRAINT pk_market_pay_weeks
+                PRIMARY KEY (role_family, currency, week, coarse_bucket)
+        );
+        ALTER TABLE market_role_cells ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY market_role_cells_read ON market_role_cells FOR SELECT USING (true);
+        ALTER TABLE market_role_skills ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY market_role_skills_read ON market_role_skills FOR SELECT USING (true);
+        ALTER TABLE market_role_orgs ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY market_role_orgs_read ON market_role_orgs FOR SELECT USING (true);
+        ALTER TABLE market_pay_buckets ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY market_pay_buckets_read ON market_pay_buckets FOR SELECT USING (true);
+        ALTER TABLE market_pay_weeks ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY market_pay_weeks_read ON market_pay_weeks FOR SELECT USING (true);
+
+        -- Each trigger names its transition table "changed": added rows count +1, removed -1.
+        CREATE FUNCTION market_facts_summarise() RETURNS trigger
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+        DECLARE
+            sign integer := CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END;
+        BEGIN
+            INSERT INTO market_role_cells AS c (role_family, level, workplace_type, week, n)
+            SELECT role_family, level, workplace_type, market_week(published_at),
+                sign * count(*)
+            FROM changed GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+            ON CONFLICT (role_family, level, workplace_type, week)
+            DO UPDATE SET n = c.n + EXCLUDED.n;
+            INSERT INTO market_role_skills AS c (role_family, skill, n)
+            SELECT role_family, s, sign * count(*)
+            FROM changed, unnest(skills) AS s GROUP BY 1, 2 ORDER BY 1, 2
+            ON CONFLICT (role_family, skill) DO UPDATE SET n = c.n + EXCLUDED.n;
+            INSERT INTO market_role_orgs AS c (role_family, organization_id, n)
+            SELECT role_family, organization_id, sign * count(*)
+            FROM changed GROUP BY 1, 2 ORDER BY 1, 2
+            ON CONFLICT (role_family, organization_id) DO UPDATE SET n = c.n + EXCLUDED.n;
+            RETURN NULL;
+        END
+        $$;
+        CREATE FUNCTION market_pay_summarise() RETURNS trigger
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+        DECLARE
+            sign integer := CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END;
+        BEGIN
+            INSERT INTO market_pay_buckets AS c (role_family, currency, bucket, n)
+            SELECT role_family, currency, bucket, sign * count(*)
+            FROM changed GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+            ON CONFLICT (role_family, currency, bucket) DO UPDATE SET n = c.n + EXCLUDED.n;
+            INSERT INTO market_pay_weeks AS c (role_family, currency, week, coarse_bucket, n)
+            SELECT role_family, currency, week, coarse_bucket, sign * count(*)
+            FROM changed GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+            ON CONFLICT (role_family, currency, week, coarse_bucket)
+            DO UPDATE SET n = c.n + EXCLUDED.n;
+            RETURN NULL;
+        END
+        $$;
+        REVOKE ALL ON FUNCTION market_facts_summarise() FROM PUBLIC;
+        REVOKE ALL ON FUNCTION market_pay_summarise() FROM PUBLIC;
+        CREATE TRIGGER trg_market_pay_added AFTER INSERT ON market_pay
+            REFERENCING NEW TABLE AS changed
+            FOR EACH STATEMENT EXECUTE FUNCTION market_pay_summarise();
+        CREATE TRIGGER trg_market_pay_removed AFTER DELETE ON market_pay
+            REFERENCING OLD TABLE AS changed
+            FOR EACH STATEMENT EXECUTE FUNCTION market_pay_summarise();
+    """)
+    _replace_sync(
+        pay_columns="posting_id, role_family, currency, mid_annual, published_at",
+        pay_values="NEW.id, NEW.role_family, r->>'currency'",
+        pay_extra=", coalesce(NEW.published_at, now())",
+    )
+    # Postings published before this migration: their facts taken out and added again
+    # once the triggers exist, and their pay rebuilt, so the summaries count them.
+    op.execute("""
+        CREATE TEMPORARY TABLE market_facts_before ON COMMIT DROP AS
+            SELECT * FROM market_facts;
+        DELETE FROM market_facts;
+        CREATE TRIGGER trg_market_facts_added AFTER INSERT ON market_facts
+            REFERENCING NEW TABLE AS changed
+            FOR EACH STATEMENT EXECUTE FUNCTION market_facts_summarise();
+        CREATE TRIGGER trg_market_facts_removed AFTER DELETE ON market_facts
+            REFERENCING OLD TABLE AS changed
+            FOR EACH STATEMENT EXECUTE FUNCTION market_facts_summarise();
+        INSERT INTO market_facts SELECT * FROM market_facts_before;
+    """)
+    op.execute(_PAY_FROM_POSTINGS)
+
+
+def downgrade() -> None:
+    op.execute("""
+        DROP TRIGGER trg_market_facts_added ON market_facts;
+        DROP TRIGGER trg_market_facts_removed ON market_facts;
+        DROP FUNCTION market_facts_summarise();
+        DROP TABLE market_pay;
+        DROP FUNCTION market_pay_summarise();
+        DROP TABLE market_role_cells, market_role_skills, market_role_orgs,
+            market_pay_buckets, market_pay_weeks;
+        CREATE TABLE market_pay (
+            posting_id uuid NOT NULL,
+            currency text NOT NULL,
+            mid_annual numeric NOT NULL,
+            CONSTRAINT pk_market_pay PRIMARY KEY (posting_id, currency),
+            CONSTRAINT fk_market_pay_posting_id_postings
+                FOREIGN KEY (posting_id) REFERENCES postings (id) ON DELETE CASCADE
+        );
+        CREATE INDEX ix_market_pay_currency ON market_pay (currency, mid_annual);
+        ALTER TABLE market_pay ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY market_pay_read ON market_pay FOR SELECT USING (true);
+        DROP FUNCTION market_week(timestamptz);
+        DROP FUNCTION market_bucket(numeric);
+    """)
+    _replace_sync(
+        pay_columns="posting_id, currency, mid_annual",
+        pay_values="NEW.id, r->>'currency'",
+        pay_extra="",
+    )
+    op.execute("""
+        INSERT INTO market_pay (posting_id, currency, mid_annual)
+        SELECT DISTINCT ON (p.id, r->>'currency') p.id, r->>'currency',
+            (coalesce((r->>'annual_min')::numeric, (r->>'annual_max')::numeric)
+             + coalesce((r->>'annual_max')::numeric, (r->>'annual_min')::numeric)) / 2
+        FROM postings p, jsonb_array_elements(p.pay_ranges) WITH ORDINALITY AS e(r, n)
+        WHERE p.status = 'published'
+            AND coalesce(r->>'annual_min', r->>'annual_max') IS NOT NULL
+        ORDER BY p.id, r->>'currency', n
+    """)
+
+
+def _replace_sync(*, pay_columns: str, pay_values: str, pay_extra: str) -> None:
+    """The postings trigger of 0009 with the given ``market_pay`` columns."""
+    op.execute(f"""
+        CREATE OR REPLACE FUNCTION market_facts_sync() RETURNS trigger
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+        BEGIN
+            IF TG_OP <> 'INSERT' THEN
+                DELETE FROM market_facts WHERE posting_id = OLD.id;
+                DELETE FROM market_pay WHERE posting_id = OLD.id;
+            END IF;
+            IF TG_OP <> 'DELETE' AND NEW.status = 'published' THEN
+                INSERT INTO market_facts (posting_id, organization_id, role_family, level,
+                    workplace_type, countries, skills, published_at)
+                VALUES (NEW.id, NEW.organization_id, NEW.role_family, NEW.level,
+                    NEW.workplace_type, NEW.countries,
+                    NEW.required_skills || NEW.nice_to_have_skills,
+                    coalesce(NEW.published_at, now()));
+                INSERT INTO market_pay ({pay_columns})
+                SELECT DISTINCT ON (r->>'currency') {pay_values},
+                    (coalesce((r->>'annual_min')::numeric, (r->>'annual_max')::numeric)
+                     + coalesce((r->>'annual_max')::numeric, (r->>'annual_min')::numeric)) / 2
+                    {pay_extra}
+                FROM jsonb_array_elements(NEW.pay_ranges) WITH ORDINALITY AS e(r, n)
+                WHERE coalesce(r->>'annual_min', r->>'annual_max') IS NOT NULL
+                ORDER BY r->>'currency', n;
+            END IF;
+            RETURN NULL;
+        END
+        $$
+    """)
