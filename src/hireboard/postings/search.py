@@ -58,45 +58,64 @@ class Where:
         return " AND ".join(self.clauses) or "true"
 
 
+@dataclass(frozen=True)
+class Source:
+    """Where a search reads, aliased ``f``; the filter columns have the same names in both."""
+
+    table: str
+    id: str
+    skills: str
+
+
+# The published set: ``market_facts``, kept by trigger and readable by all, so its indexes
+# serve every condition. (On ``postings`` row-level security evaluates its policies before
+# any operator that is not leakproof, such as ``@@`` and ``&&``, so the text and array
+# indexes could not be used there.)
+PUBLISHED = Source("market_facts f", "f.posting_id", "f.skills")
+# Incremental sync also lists closed and expired postings: ``postings`` itself.
+CHANGED = Source("postings f", "f.id", "(f.required_skills || f.nice_to_have_skills)")
+
+
+def source(query: Query) -> Source:
+    return CHANGED if query.updated_since is not None else PUBLISHED
+
+
 def where(query: Query, *, fuzzy: bool = False) -> Where:
     found = Where()
     if query.updated_since is not None:
         # Integrators' incremental sync: closed and expired ones too, so they can drop them.
         found.add(
-            "p.status IN ('published', 'closed', 'expired') AND p.updated_at > :updated_since",
+            "f.status IN ('published', 'closed', 'expired') AND f.updated_at > :updated_since",
             updated_since=query.updated_since,
         )
-    else:
-        found.add("p.status = 'published'")
     if query.q:
         if fuzzy:
-            found.add("p.title %> :q", q=query.q)
+            found.add("f.title %> :q", q=query.q)
         else:
-            found.add("p.search_vector @@ websearch_to_tsquery('english', :q)", q=query.q)
+            found.add("f.search_vector @@ websearch_to_tsquery('english', :q)", q=query.q)
     for name in ("level", "role_family", "workplace_type"):
         values = getattr(query, name)
         if values:
-            found.add(f"p.{name} = ANY(:{name})", **{name: values})
+            found.add(f"f.{name} = ANY(:{name})", **{name: values})
     if query.skill:
         found.add(
-            "(p.required_skills && CAST(:skills AS text[]) "
-            "OR p.nice_to_have_skills && CAST(:skills AS text[]))",
+            f"{source(query).skills} && CAST(:skills AS text[])",
             skills=normalise_skills(query.skill),
         )
     if query.country:
-        found.add("p.countries && CAST(:countries AS text[])", countries=query.country)
+        found.add("f.countries && CAST(:countries AS text[])", countries=query.country)
     if query.remote_from:
-        found.add("p.remote_from && CAST(:remote_from AS text[])", remote_from=query.remote_from)
+        found.add("f.remote_from && CAST(:remote_from AS text[])", remote_from=query.remote_from)
     if query.pay_min is not None:
         found.add(
-            "p.pay_currency = :currency AND p.pay_max_annual >= :pay_min",
+            "f.pay_currency = :currency AND f.pay_max_annual >= :pay_min",
             currency=query.currency,
             pay_min=query.pay_min,
         )
     if query.posted_since is not None:
-        found.add("p.published_at >= :posted_since", posted_since=query.posted_since)
+        found.add("f.published_at >= :posted_since", posted_since=query.posted_since)
     if query.organization:
-        found.add("p.organization_id = ANY(:organizations)", organizations=query.organization)
+        found.add("f.organization_id = ANY(:organizations)", organizations=query.organization)
     return found
 
 
@@ -106,38 +125,45 @@ class _Sort:
 
     expression: str
     sql_type: str
+    id: str
     descending: bool = True
 
     @property
+    def direction(self) -> str:
+        return " DESC" if self.descending else ""
+
+    @property
     def order_by(self) -> str:
-        direction = " DESC" if self.descending else ""
-        return f"{self.expression}{direction}, p.id{direction}"
+        return f"{self.expression}{self.direction}, {self.id}{self.direction}"
 
     @property
     def after_cursor(self) -> str:
         """Rows after the cursor's key (``:k0``, ``:k1``) in this order."""
         op = "<" if self.descending else ">"
-        return f"({self.expression}, p.id) {op} (CAST(:k0 AS {self.sql_type}), CAST(:k1 AS uuid))"
+        return (
+            f"({self.expression}, {self.id}) {op} (CAST(:k0 AS {self.sql_type}), CAST(:k1 AS uuid))"
+        )
 
     @property
     def key(self) -> str:
         """The key a cursor carries, as text."""
-        return f"{self.expression}::text, p.id::text"
+        return f"{self.expression}::text, {self.id}::text"
 
 
 def _sort(query: Query, fuzzy: bool) -> _Sort:
+    id_ = source(query).id
     if query.updated_since is not None:
-        return _Sort("p.updated_at", "timestamptz", descending=False)
+        return _Sort("f.updated_at", "timestamptz", id_, descending=False)
     if query.sort == "relevance" and query.q:
         rank = (
-            "word_similarity(:q, p.title)"
+            "word_similarity(:q, f.title)"
             if fuzzy
-            else "ts_rank_cd(p.search_vector, websearch_to_tsquery('english', :q))"
+            else "ts_rank_cd(f.search_vector, websearch_to_tsquery('english', :q))"
         )
-        return _Sort(f"round(CAST({rank} AS numeric), 6)", "numeric")
+        return _Sort(f"round(CAST({rank} AS numeric), 6)", "numeric", id_)
     if query.sort == "-pay":
-        return _Sort("coalesce(p.pay_max_annual, -1)", "numeric")
-    return _Sort("p.published_at", "timestamptz")
+        return _Sort("coalesce(f.pay_max_annual, -1)", "numeric", id_)
+    return _Sort("f.published_at", "timestamptz", id_)
 
 
 # pg_trgm's default word-similarity threshold (0.6) misses two typos in two words.
@@ -172,9 +198,17 @@ async def search(
             raise InvalidCursor()
         params |= {"k0": after[0], "k1": after[1]}
         sql = f"{sql} AND {sort.after_cursor}"
-    keyed = SELECT.replace("SELECT ", f"SELECT ARRAY[{sort.key}] AS sort_key, ", 1)
+    # The page's ids and sort keys first, then the postings for those few ids.
+    hits = (
+        f"SELECT {sort.id} AS id, {sort.expression} AS k, ARRAY[{sort.key}] AS sort_key "  # noqa: S608 - fixed SQL fragments, values are parameters
+        f"FROM {source(query).table} WHERE {sql} ORDER BY {sort.order_by} LIMIT :limit"
+    )
+    keyed = SELECT.replace("SELECT ", "SELECT h.sort_key, ", 1)
     result = await session.execute(
-        text(f"{keyed}WHERE {sql} ORDER BY {sort.order_by} LIMIT :limit"),
+        text(
+            f"{keyed}JOIN ({hits}) h ON h.id = p.id "
+            f"ORDER BY h.k{sort.direction}, h.id{sort.direction}"
+        ),
         {**params, "limit": limit + 1},
     )
     rows = list(result.all())
@@ -189,10 +223,11 @@ async def facets(
     if fuzzy:
         await tolerate_typos(session)
     condition = where(query, fuzzy=fuzzy)
+    table, skills = source(query).table, source(query).skills
     # The planner's estimate first (no rows read): far above the limit, counting exactly
     # up to it would only confirm what the estimate says.
     plan = await session.scalar(
-        text(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM postings p WHERE {condition.sql}"),  # noqa: S608
+        text(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {table} WHERE {condition.sql}"),  # noqa: S608
         condition.params,
     )
     document = json.loads(plan) if isinstance(plan, str) else plan
@@ -201,7 +236,7 @@ async def facets(
     if not estimated:
         capped = await session.scalar(
             text(
-                f"SELECT count(*) FROM (SELECT 1 FROM postings p WHERE {condition.sql} "  # noqa: S608
+                f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {condition.sql} "  # noqa: S608
                 "LIMIT :cap) s"
             ),
             {**condition.params, "cap": exact_limit + 1},
@@ -212,13 +247,13 @@ async def facets(
     sample = f" LIMIT {FACET_SAMPLE}" if estimated else ""
     result = await session.execute(
         text(
-            "WITH hits AS MATERIALIZED (SELECT p.level, p.workplace_type, p.countries, "  # noqa: S608
-            f"p.required_skills FROM postings p WHERE {condition.sql}{sample}) "
+            "WITH hits AS MATERIALIZED (SELECT f.level, f.workplace_type, f.countries, "  # noqa: S608
+            f"{skills} AS skills FROM {table} WHERE {condition.sql}{sample}) "
             "SELECT 'level' AS facet, level AS value, count(*) AS n FROM hits GROUP BY level "
             "UNION ALL SELECT 'workplace_type', workplace_type, count(*) FROM hits "
             "GROUP BY workplace_type "
             "UNION ALL SELECT 'country', c, count(*) FROM hits, unnest(countries) c GROUP BY c "
-            "UNION ALL SELECT 'skill', s, count(*) FROM hits, unnest(required_skills) s "
+            "UNION ALL SELECT 'skill', s, count(*) FROM hits, unnest(skills) s "
             "GROUP BY s"
         ),
         condition.params,

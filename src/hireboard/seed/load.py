@@ -161,9 +161,12 @@ def _insert_from_staging(conn: psycopg.Connection[Any]) -> None:
         )
         conn.execute(
             "INSERT INTO market_facts (posting_id, organization_id, role_family, level, "
-            "workplace_type, countries, skills, published_at) SELECT id, organization_id, "
-            "role_family, level, workplace_type, countries, required_skills || "
-            "nice_to_have_skills, published_at FROM seed_postings WHERE status = 'published'"
+            "workplace_type, countries, skills, published_at, title, search_vector, "
+            "remote_from, pay_currency, pay_max_annual) SELECT p.id, p.organization_id, "
+            "p.role_family, p.level, p.workplace_type, p.countries, p.required_skills || "
+            "p.nice_to_have_skills, p.published_at, p.title, p.search_vector, p.remote_from, "
+            "p.pay_currency, p.pay_max_annual FROM postings p JOIN seed_postings s "
+            "ON s.id = p.id WHERE p.status = 'published'"
         )
         conn.execute(
             "INSERT INTO market_pay (posting_id, role_family, currency, mid_annual, "

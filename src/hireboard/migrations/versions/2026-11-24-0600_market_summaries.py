@@ -38,7 +38,26 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # market_pay holds only derived rows, rebuilt from postings in this same transaction.
-SQUAWK_IGNORE = ("ban-drop-table", "prefer-bigint-over-int")
+# The indexes on market_facts are built on rows this migration has just written.
+SQUAWK_IGNORE = ("ban-drop-table", "prefer-bigint-over-int", "require-concurrent-index-creation")
+
+# market_facts' columns: most copy the posting's column of the same name.
+_FACTS_0009 = (
+    "posting_id, organization_id, role_family, level, workplace_type, countries, skills, "
+    "published_at"
+)
+_FACTS = _FACTS_0009 + ", title, search_vector, remote_from, pay_currency, pay_max_annual"
+
+
+def _from_posting(columns: str, row: str) -> str:
+    """The values of ``market_facts`` columns taken from the posting ``row``."""
+    special = {
+        "posting_id": f"{row}.id",
+        "skills": f"{row}.required_skills || {row}.nice_to_have_skills",
+        "published_at": f"coalesce({row}.published_at, now())",
+    }
+    return ", ".join(special.get(c, f"{row}.{c}") for c in columns.split(", "))
+
 
 _PAY_FROM_POSTINGS = """
     INSERT INTO market_pay (posting_id, role_family, currency, mid_annual, published_at)
@@ -185,25 +204,39 @@ def upgrade() -> None:
             FOR EACH STATEMENT EXECUTE FUNCTION market_pay_summarise();
     """)
     _replace_sync(
+        facts=_FACTS,
         pay_columns="posting_id, role_family, currency, mid_annual, published_at",
         pay_values="NEW.id, NEW.role_family, r->>'currency'",
         pay_extra=", coalesce(NEW.published_at, now())",
     )
     # Postings published before this migration: their facts taken out and added again
-    # once the triggers exist, and their pay rebuilt, so the summaries count them.
+    # (with the new search columns) once the triggers exist, so the summaries count them.
     op.execute("""
-        CREATE TEMPORARY TABLE market_facts_before ON COMMIT DROP AS
-            SELECT * FROM market_facts;
         DELETE FROM market_facts;
+        ALTER TABLE market_facts
+            ADD COLUMN title text,
+            ADD COLUMN search_vector tsvector,
+            ADD COLUMN remote_from text[],
+            ADD COLUMN pay_currency text,
+            ADD COLUMN pay_max_annual numeric;
         CREATE TRIGGER trg_market_facts_added AFTER INSERT ON market_facts
             REFERENCING NEW TABLE AS changed
             FOR EACH STATEMENT EXECUTE FUNCTION market_facts_summarise();
         CREATE TRIGGER trg_market_facts_removed AFTER DELETE ON market_facts
             REFERENCING OLD TABLE AS changed
             FOR EACH STATEMENT EXECUTE FUNCTION market_facts_summarise();
-        INSERT INTO market_facts SELECT * FROM market_facts_before;
+    """)
+    op.execute(f"""
+        INSERT INTO market_facts ({_FACTS})
+        SELECT {_from_posting(_FACTS, "p")} FROM postings p WHERE p.status = 'published'
     """)
     op.execute(_PAY_FROM_POSTINGS)
+    # Public search reads the published set here (see ``postings.search``).
+    op.execute("""
+        CREATE INDEX ix_market_facts_search_vector ON market_facts USING gin (search_vector);
+        CREATE INDEX ix_market_facts_title_trgm ON market_facts USING gin (title gin_trgm_ops);
+        CREATE INDEX ix_market_facts_published ON market_facts (published_at DESC, posting_id DESC);
+    """)
 
 
 def downgrade() -> None:
@@ -211,6 +244,10 @@ def downgrade() -> None:
         DROP TRIGGER trg_market_facts_added ON market_facts;
         DROP TRIGGER trg_market_facts_removed ON market_facts;
         DROP FUNCTION market_facts_summarise();
+        DROP INDEX ix_market_facts_search_vector, ix_market_facts_title_trgm,
+            ix_market_facts_published;
+        ALTER TABLE market_facts DROP COLUMN title, DROP COLUMN search_vector,
+            DROP COLUMN remote_from, DROP COLUMN pay_currency, DROP COLUMN pay_max_annual;
         DROP TABLE market_pay;
         DROP FUNCTION market_pay_summarise();
         DROP TABLE market_role_cells, market_role_skills, market_role_orgs,
@@ -230,6 +267,7 @@ def downgrade() -> None:
         DROP FUNCTION market_bucket(numeric);
     """)
     _replace_sync(
+        facts=_FACTS_0009,
         pay_columns="posting_id, currency, mid_annual",
         pay_values="NEW.id, r->>'currency'",
         pay_extra="",
@@ -246,8 +284,10 @@ def downgrade() -> None:
     """)
 
 
-def _replace_sync(*, pay_columns: str, pay_values: str, pay_extra: str) -> None:
-    """The postings trigger of 0009 with the given ``market_pay`` columns."""
+def _replace_sync(*, facts: str, pay_columns: str, pay_values: str, pay_extra: str) -> None:
+    """The postings trigger of 0009 with the given ``market_facts`` and ``market_pay``
+    columns."""
+    values = _from_posting(facts, "NEW")
     op.execute(f"""
         CREATE OR REPLACE FUNCTION market_facts_sync() RETURNS trigger
         LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
@@ -257,12 +297,7 @@ def _replace_sync(*, pay_columns: str, pay_values: str, pay_extra: str) -> None:
                 DELETE FROM market_pay WHERE posting_id = OLD.id;
             END IF;
             IF TG_OP <> 'DELETE' AND NEW.status = 'published' THEN
-                INSERT INTO market_facts (posting_id, organization_id, role_family, level,
-                    workplace_type, countries, skills, published_at)
-                VALUES (NEW.id, NEW.organization_id, NEW.role_family, NEW.level,
-                    NEW.workplace_type, NEW.countries,
-                    NEW.required_skills || NEW.nice_to_have_skills,
-                    coalesce(NEW.published_at, now()));
+                INSERT INTO market_facts ({facts}) VALUES ({values});
                 INSERT INTO market_pay ({pay_columns})
                 SELECT DISTINCT ON (r->>'currency') {pay_values},
                     (coalesce((r->>'annual_min')::numeric, (r->>'annual_max')::numeric)
