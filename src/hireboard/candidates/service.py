@@ -6,6 +6,7 @@ import hashlib
 import uuid
 from typing import Any
 
+import anyio
 from sqlalchemy import text
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +17,7 @@ from hireboard.candidates import files, repository
 from hireboard.candidates.schemas import Profile, ProfileIn, Resume
 from hireboard.errors import NotFound
 from hireboard.reference import normalise_skill
-from hireboard.storage import Storage
+from hireboard.storage import Storage, in_thread
 from hireboard.worker import defer
 
 READ_APPLICATIONS = policy.Permission(
@@ -61,7 +62,7 @@ async def upload(
     stores nothing. Stored, then parsed by a job."""
     user_id = policy.require_user(actor)
     inspected = files.inspect(data)
-    key = storage.put(data)
+    key = await in_thread(storage.put, data)
     try:
         row = await repository.add_resume(
             session,
@@ -74,7 +75,8 @@ async def upload(
         )
         await defer(session, "candidates.parse_resume", resume_id=str(row.id))
     except BaseException:
-        storage.delete(key)  # the row did not commit: no orphan file
+        with anyio.CancelScope(shield=True):  # also when the request is cancelled
+            await in_thread(storage.delete, key)  # the row did not commit: no orphan file
         raise
     return _resume(row)
 
@@ -122,7 +124,7 @@ async def resume_file(
     session: AsyncSession, actor: Actor, storage: Storage, resume_id: uuid.UUID
 ) -> tuple[bytes, str, str]:
     row = await _visible(session, actor, resume_id)
-    return storage.get(row.storage_key), row.content_type, row.filename
+    return await in_thread(storage.get, row.storage_key), row.content_type, row.filename
 
 
 async def delete_resume(
