@@ -39,7 +39,8 @@ async def get_profile(session: AsyncSession, actor: Actor) -> Profile:
 
 
 async def put_profile(session: AsyncSession, actor: Actor, body: ProfileIn) -> Profile:
-    """Replaces the whole profile; skills are normalised through the taxonomy."""
+    """Replaces the whole profile; skills are normalised through the taxonomy. The match
+    scores of the candidate's applications follow, by job."""
     user_id = policy.require_user(actor)
     profile: dict[str, Any] = body.model_dump(mode="json")
     merged: dict[str, dict[str, Any]] = {}
@@ -48,6 +49,8 @@ async def put_profile(session: AsyncSession, actor: Actor, body: ProfileIn) -> P
         merged[name.lower()] = {**skill, "name": name}
     profile["skills"] = list(merged.values())
     await repository.put_profile(session, user_id, profile)
+    # Applications carry the score of the profile they are judged by: the current one.
+    await defer(session, "applications.rescore", candidate_id=str(user_id))
     return await get_profile(session, actor)
 
 
