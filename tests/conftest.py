@@ -10,6 +10,7 @@ pytest_plugins = [
     "tests.fixtures.app",
     "tests.fixtures.redis",
     "tests.fixtures.world",
+    "tests.fixtures.s3",
 ]
 
 

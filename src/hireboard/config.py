@@ -6,6 +6,7 @@ Every field is documented in ``docs/configuration.md``; a test keeps the two in 
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -66,6 +67,18 @@ class Settings(BaseSettings):
     lock_timeout_ms: int = Field(default=5000, ge=100)
 
     redis_url: SecretStr | None = None
+
+    s3_bucket: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    s3_access_key_id: SecretStr | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_key_prefix: str = ""
+    s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
+    s3_server_side_encryption: Literal["AES256", "aws:kms", "none"] = "AES256"
+    s3_connect_timeout_s: float = Field(default=3.0, gt=0, le=60)
+    s3_read_timeout_s: float = Field(default=20.0, gt=0, le=300)
+    s3_max_attempts: int = Field(default=3, ge=1, le=10)
 
     worker_concurrency: int = Field(default=4, ge=1, le=100)
     worker_task_modules: list[str] = Field(default_factory=list)
@@ -145,6 +158,31 @@ class Settings(BaseSettings):
         }:
             raise ValueError("must be a redis:// or rediss:// URL")
         return value
+
+    @field_validator("s3_endpoint_url")
+    @classmethod
+    def _check_s3_endpoint(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in {"http", "https"}:
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @field_validator("s3_key_prefix")
+    @classmethod
+    def _check_s3_prefix(cls, value: str) -> str:
+        """Stored as ``a/b/`` (or empty), whatever slashes the operator wrote around it."""
+        parts = value.strip("/").split("/") if value.strip("/") else []
+        if any(p in {"", ".", ".."} or not re.fullmatch(r"[A-Za-z0-9._-]+", p) for p in parts):
+            raise ValueError("must be path segments of letters, digits, '.', '_' or '-'")
+        return "".join(f"{p}/" for p in parts)
+
+    @model_validator(mode="after")
+    def _s3_credentials_come_in_pairs(self) -> Settings:
+        if (self.s3_access_key_id is None) != (self.s3_secret_access_key is None):
+            raise ValueError(
+                "set both HIREBOARD_S3_ACCESS_KEY_ID and HIREBOARD_S3_SECRET_ACCESS_KEY, or "
+                "neither (then the standard AWS credential chain applies)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:

@@ -189,15 +189,20 @@ async def list_notes(
 class Filters:
     stage: list[str]
     min_rating: int | None
+    min_match_score: float | None
     since: datetime | None
 
 
 def _filters(
     stage: Annotated[list[str] | None, Query(max_length=20, description="Stage keys.")] = None,
     min_rating: Annotated[int | None, Query(ge=1, le=5, description="Average rating.")] = None,
+    min_match_score: Annotated[
+        float | None,
+        Query(ge=0, le=1, description="Match score at or above (unscored ones are left out)."),
+    ] = None,
     since: Annotated[datetime | None, Query(description="Applied at or after.")] = None,
 ) -> Filters:
-    return Filters(list(stage or []), min_rating, since)
+    return Filters(list(stage or []), min_rating, min_match_score, since)
 
 
 ApplicationFilters = Annotated[Filters, Depends(_filters)]
@@ -218,6 +223,7 @@ async def _listed(
         posting_id=posting_id,
         stages=filters.stage,
         min_rating=filters.min_rating,
+        min_match_score=filters.min_match_score,
         since=filters.since,
         after=paging.after(2),
         limit=paging.limit,
@@ -237,7 +243,7 @@ async def organization_applications(
     paging: Paging,
     filters: ApplicationFilters,
 ) -> Page[ApplicationForOrganization]:
-    """Newest first; filter by stage key, average rating and date."""
+    """Newest first; filter by stage key, average rating, match score and date."""
     return await _listed(session, actor, organization_id, None, filters, paging)
 
 

@@ -52,6 +52,11 @@ class ApplicationForOrganization(BaseModel):
     stage_category: Category
     answers: list[dict[str, Any]]
     cover_letter: str | None
+    match_score: float | None = Field(
+        description="How well the candidate's profile matches the posting (0-1, as "
+        "`GET /v1/me/matches` scores it), computed when they applied and again "
+        "when they change their profile; null when they had no profile"
+    )
     created_at: datetime
     updated_at: datetime
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hireboard.access import policy
 from hireboard.access.actor import Actor
+from hireboard.access.context import set_context
 from hireboard.applications import answers
 from hireboard.applications.errors import (
     AlreadyApplied,
@@ -36,6 +37,7 @@ from hireboard.applications.schemas import (
 from hireboard.candidates.service import ResumeNotFound
 from hireboard.config import Settings
 from hireboard.errors import Conflict, NotFound, ValidationFailed
+from hireboard.matching import service as matching
 from hireboard.organizations.errors import OrganizationNotFound
 from hireboard.postings import repository as postings
 from hireboard.postings.errors import PostingNotFound
@@ -101,6 +103,7 @@ def for_organization(row: Row[Any]) -> ApplicationForOrganization:
         stage_category=row.stage_category,
         answers=list(row.answers),
         cover_letter=row.cover_letter,
+        match_score=None if row.match_score is None else float(row.match_score),
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
@@ -146,12 +149,14 @@ async def apply(
     )
     if resume.scalar() is None:
         raise ResumeNotFound("Upload the resume first (POST /v1/me/resumes).")
+    scores = await matching.scores_for_candidate(session, settings, user_id, [posting_id])
     inserted = await session.execute(
         text(
             "INSERT INTO applications (posting_id, organization_id, candidate_id, resume_id, "
-            "stage_key, stage_category, answers, cover_letter, consent_version) VALUES "
-            "(:posting, :org, :user, :resume, 'applied', 'applied', CAST(:answers AS jsonb), "
-            ":cover, :consent) ON CONFLICT (posting_id, candidate_id) DO NOTHING RETURNING id"
+            "stage_key, stage_category, answers, cover_letter, consent_version, match_score) "
+            "VALUES (:posting, :org, :user, :resume, 'applied', 'applied', "
+            "CAST(:answers AS jsonb), :cover, :consent, :score) "
+            "ON CONFLICT (posting_id, candidate_id) DO NOTHING RETURNING id"
         ),
         {
             "posting": posting_id,
@@ -161,6 +166,7 @@ async def apply(
             "answers": json.dumps([a.model_dump(mode="json") for a in body.answers]),
             "cover": body.cover_letter,
             "consent": settings.privacy_notice_version,
+            "score": scores.get(posting_id),
         },
     )
     application_id = inserted.scalar()
@@ -402,6 +408,7 @@ async def list_for_organization(
     posting_id: uuid.UUID | None,
     stages: list[str],
     min_rating: int | None,
+    min_match_score: float | None,
     since: Any,
     after: list[str] | None,
     limit: int,
@@ -415,6 +422,9 @@ async def list_for_organization(
             "AND (CAST(:since AS timestamptz) IS NULL OR a.created_at >= :since) "
             "AND (CAST(:rating AS int) IS NULL OR (SELECT avg(n.rating) FROM application_notes n "
             "     WHERE n.application_id = a.id) >= :rating) "
+            # Unscored applications (no profile when applying) never pass a threshold.
+            "AND (CAST(:min_score AS numeric) IS NULL "
+            "     OR a.match_score >= CAST(:min_score AS numeric)) "
             "AND (CAST(:after_at AS timestamptz) IS NULL OR (a.created_at, a.id) < "
             "     (CAST(:after_at AS timestamptz), CAST(:after_id AS uuid))) "
             "ORDER BY a.created_at DESC, a.id DESC LIMIT :limit"
@@ -425,6 +435,7 @@ async def list_for_organization(
             "stages": stages,
             "since": since,
             "rating": min_rating,
+            "min_score": min_match_score,
             "after_at": after[0] if after else None,
             "after_id": after[1] if after else None,
             "limit": limit + 1,
@@ -448,3 +459,53 @@ async def bulk_transition(
             raise ApplicationNotFound(f"Application {application_id} is not this organization's.")
         moved.append(await transition(session, actor, application_id, body.stage, body.reason))
     return moved
+
+
+async def rescore_candidate(session: AsyncSession, settings: Settings, candidate_id: Any) -> int:
+    """Recompute the match score of the candidate's applications from their current
+    profile (the session acts for the candidate). Postings it can no longer read (removed)
+    keep their score; ``updated_at`` is left alone: no pipeline change. Returns how many
+    applications were scored."""
+    result = await session.execute(
+        text("SELECT id, posting_id FROM applications WHERE candidate_id = :user"),
+        {"user": candidate_id},
+    )
+    applications = result.all()
+    scores = await matching.scores_for_candidate(
+        session, settings, candidate_id, [a.posting_id for a in applications]
+    )
+    scored = [(a.id, scores[a.posting_id]) for a in applications if a.posting_id in scores]
+    if scored:
+        await session.execute(
+            text(
+                "UPDATE applications a SET match_score = s.score FROM unnest("
+                "CAST(:ids AS uuid[]), CAST(:scores AS numeric[])) AS s(id, score) "
+                "WHERE a.id = s.id"
+            ),
+            {"ids": [i for i, _ in scored], "scores": [v for _, v in scored]},
+        )
+    return len(scored)
+
+
+async def backfill_scores(
+    session: AsyncSession, settings: Settings, after: uuid.UUID | None, limit: int
+) -> uuid.UUID | None:
+    """Score the applications that have none, for up to ``limit`` candidates after
+    ``after`` (by id), each under that candidate's own row-level security. Returns the last
+    candidate handled when there may be more."""
+    await set_context(session, platform_admin=True)  # the board reads which are missing
+    result = await session.execute(
+        text(
+            "SELECT DISTINCT candidate_id FROM applications WHERE match_score IS NULL "
+            "AND candidate_id IS NOT NULL "
+            "AND (CAST(:after AS uuid) IS NULL OR candidate_id > CAST(:after AS uuid)) "
+            "ORDER BY candidate_id LIMIT :limit"
+        ),
+        {"after": after, "limit": limit},
+    )
+    candidates = list(result.scalars())
+    for candidate_id in candidates:
+        await set_context(session, user_id=candidate_id)
+        await rescore_candidate(session, settings, candidate_id)
+    await set_context(session, platform_admin=True)
+    return candidates[-1] if len(candidates) == limit else None

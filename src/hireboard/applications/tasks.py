@@ -8,9 +8,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hireboard.access.context import set_context
+from hireboard.applications import service
 from hireboard.identity.keys import load_keys
 from hireboard.notifications.service import notify
-from hireboard.worker import task
+from hireboard.worker import defer, task
 from hireboard.worker.registry import job_settings
 
 _APPLICATION = text(
@@ -75,3 +76,23 @@ async def status_changed(session: AsyncSession, application_id: str) -> None:
         f'Your application for "{row.title}" is now at: {row.stage_category}. '
         f"Details: {settings.base_url}/v1/applications/{application_id}\n",
     )
+
+
+@task("applications.rescore", retries=3)
+async def rescore(session: AsyncSession, candidate_id: str) -> None:
+    """After the candidate changed their profile; acts for the candidate (who deferred it)."""
+    await service.rescore_candidate(session, job_settings(), uuid.UUID(candidate_id))
+
+
+BACKFILL_BATCH = 200
+
+
+@task("applications.score_missing", retries=3)
+async def score_missing(session: AsyncSession, after: str | None = None) -> None:
+    """Scores applications from before match scores existed (deferred once by migration
+    0019), a batch of candidates per job; the next batch is the next job."""
+    last = await service.backfill_scores(
+        session, job_settings(), None if after is None else uuid.UUID(after), BACKFILL_BATCH
+    )
+    if last is not None:
+        await defer(session, "applications.score_missing", after=str(last))

@@ -6,6 +6,7 @@ import hashlib
 import uuid
 from typing import Any
 
+import anyio
 from sqlalchemy import text
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +17,7 @@ from hireboard.candidates import files, repository
 from hireboard.candidates.schemas import Profile, ProfileIn, Resume
 from hireboard.errors import NotFound
 from hireboard.reference import normalise_skill
-from hireboard.storage import Storage
+from hireboard.storage import Storage, in_thread
 from hireboard.worker import defer
 
 READ_APPLICATIONS = policy.Permission(
@@ -38,7 +39,8 @@ async def get_profile(session: AsyncSession, actor: Actor) -> Profile:
 
 
 async def put_profile(session: AsyncSession, actor: Actor, body: ProfileIn) -> Profile:
-    """Replaces the whole profile; skills are normalised through the taxonomy."""
+    """Replaces the whole profile; skills are normalised through the taxonomy. The match
+    scores of the candidate's applications follow, by job."""
     user_id = policy.require_user(actor)
     profile: dict[str, Any] = body.model_dump(mode="json")
     merged: dict[str, dict[str, Any]] = {}
@@ -47,6 +49,8 @@ async def put_profile(session: AsyncSession, actor: Actor, body: ProfileIn) -> P
         merged[name.lower()] = {**skill, "name": name}
     profile["skills"] = list(merged.values())
     await repository.put_profile(session, user_id, profile)
+    # Applications carry the score of the profile they are judged by: the current one.
+    await defer(session, "applications.rescore", candidate_id=str(user_id))
     return await get_profile(session, actor)
 
 
@@ -61,7 +65,7 @@ async def upload(
     stores nothing. Stored, then parsed by a job."""
     user_id = policy.require_user(actor)
     inspected = files.inspect(data)
-    key = storage.put(data)
+    key = await in_thread(storage.put, data)
     try:
         row = await repository.add_resume(
             session,
@@ -74,7 +78,8 @@ async def upload(
         )
         await defer(session, "candidates.parse_resume", resume_id=str(row.id))
     except BaseException:
-        storage.delete(key)  # the row did not commit: no orphan file
+        with anyio.CancelScope(shield=True):  # also when the request is cancelled
+            await in_thread(storage.delete, key)  # the row did not commit: no orphan file
         raise
     return _resume(row)
 
@@ -122,7 +127,7 @@ async def resume_file(
     session: AsyncSession, actor: Actor, storage: Storage, resume_id: uuid.UUID
 ) -> tuple[bytes, str, str]:
     row = await _visible(session, actor, resume_id)
-    return storage.get(row.storage_key), row.content_type, row.filename
+    return await in_thread(storage.get, row.storage_key), row.content_type, row.filename
 
 
 async def delete_resume(

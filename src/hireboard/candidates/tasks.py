@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hireboard.candidates import files, repository
 from hireboard.reference import skills_in_text
-from hireboard.storage import storage_for
+from hireboard.storage import in_thread, storage_for
 from hireboard.worker import task
 from hireboard.worker.registry import job_settings
 
@@ -22,7 +22,7 @@ async def parse_resume(session: AsyncSession, resume_id: str) -> None:
     row = await repository.get_resume(session, uuid.UUID(resume_id))
     if row is None or row.status != "pending":
         return
-    data = storage_for(job_settings()).get(row.storage_key)
+    data = await in_thread(storage_for(job_settings()).get, row.storage_key)
     try:
         body = files.extract_text(data, row.content_type)
     except Exception as exc:  # a damaged file fails the resume, not the job

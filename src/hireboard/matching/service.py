@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hireboard.access import policy
@@ -18,7 +19,7 @@ from hireboard.access.actor import Actor
 from hireboard.config import Settings
 from hireboard.errors import NotFound
 from hireboard.kit.pagination import InvalidCursor
-from hireboard.matching.score import score
+from hireboard.matching.score import Match, score
 from hireboard.postings import repository as postings
 from hireboard.postings.errors import PostingNotFound
 from hireboard.reference import normalise_skill
@@ -53,32 +54,43 @@ def _page(
     return scored[: limit + 1]
 
 
+_POSTING_FACTS = (
+    "SELECT id, level, workplace_type, countries, required_skills, nice_to_have_skills, "
+    "pay_currency, pay_max_annual, ts_rank_cd(search_vector, "
+    "websearch_to_tsquery('english', :q)) AS rank FROM postings "
+)
+
+
+async def _profile(session: AsyncSession, user_id: uuid.UUID) -> Row[Any] | None:
+    result = await session.execute(
+        text("SELECT * FROM candidate_profiles WHERE user_id = :user"), {"user": user_id}
+    )
+    return result.one_or_none()
+
+
+def _scored(row: Row[Any], profile: Row[Any], weights: dict[str, float]) -> Match:
+    return score(row._asdict(), profile._asdict(), float(row.rank), weights)
+
+
 async def for_candidate(
     session: AsyncSession, actor: Actor, settings: Settings, after: list[str] | None, limit: int
 ) -> list[dict[str, Any]]:
     user_id = policy.require_user(actor)
-    profile = (
-        await session.execute(
-            text("SELECT * FROM candidate_profiles WHERE user_id = :user"), {"user": user_id}
-        )
-    ).one_or_none()
+    profile = await _profile(session, user_id)
     if profile is None:
         raise ProfileNotFound()
     skills = [normalise_skill(s["name"]) for s in profile.skills]
-    query = _words(profile.headline or "", *skills)
     rows = await session.execute(
         text(
-            "SELECT id, level, workplace_type, countries, required_skills, nice_to_have_skills, "
-            "pay_currency, pay_max_annual, ts_rank_cd(search_vector, "
-            "websearch_to_tsquery('english', :q)) AS rank FROM postings "
-            "WHERE status = 'published' AND (required_skills && CAST(:skills AS text[]) "
+            _POSTING_FACTS + "WHERE status = 'published' AND ("
+            "required_skills && CAST(:skills AS text[]) "
             "OR nice_to_have_skills && CAST(:skills AS text[]) "
             "OR role_family = ANY(CAST(:families AS text[])) "
             "OR search_vector @@ websearch_to_tsquery('english', :q)) "
             "ORDER BY published_at DESC LIMIT :pool"
         ),
         {
-            "q": query,
+            "q": _words(profile.headline or "", *skills),
             "skills": skills,
             "families": list(profile.desired_role_families),
             "pool": POOL,
@@ -87,7 +99,7 @@ async def for_candidate(
     weights = settings.match_weights
     scored = []
     for row in rows:
-        match = score(row._asdict(), profile._asdict(), float(row.rank), weights)
+        match = _scored(row, profile, weights)
         scored.append(
             {
                 "id": str(row.id),
@@ -101,6 +113,23 @@ async def for_candidate(
             }
         )
     return _page(scored, after, limit)
+
+
+async def scores_for_candidate(
+    session: AsyncSession, settings: Settings, candidate_id: uuid.UUID, posting_ids: list[Any]
+) -> dict[uuid.UUID, float]:
+    """The candidate's score for each posting the session can read, exactly as
+    ``GET /v1/me/matches`` ranks it; empty when the candidate has no profile."""
+    profile = await _profile(session, candidate_id)
+    if profile is None or not posting_ids:
+        return {}
+    skills = [normalise_skill(s["name"]) for s in profile.skills]
+    rows = await session.execute(
+        text(_POSTING_FACTS + "WHERE id = ANY(:ids)"),
+        {"q": _words(profile.headline or "", *skills), "ids": list(posting_ids)},
+    )
+    weights = settings.match_weights
+    return {row.id: _scored(row, profile, weights).score for row in rows}
 
 
 async def for_posting(
