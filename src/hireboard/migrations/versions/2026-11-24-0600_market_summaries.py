@@ -22,7 +22,7 @@ recount instead).
 (role family, publication time, and from them the week and the bucket).
 
 Revision ID: 0020_market_summaries
-Revises: 0018_self_identification
+Revises: 0019_application_match_score
 Create Date: 2026-11-24 06:00:00
 """
 
@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0020_market_summaries"
-down_revision: str | None = "0018_self_identification"
+down_revision: str | None = "0019_application_match_score"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
