@@ -25,6 +25,11 @@ RECOUNTS = {
         "role_family, currency, bucket",
         "SELECT role_family, currency, bucket, count(*) FROM market_pay GROUP BY 1, 2, 3",
     ),
+    "market_pay_week_medians": (
+        "role_family, currency, week, median",
+        "SELECT role_family, currency, week, percentile_cont(0.5) WITHIN GROUP "
+        "(ORDER BY mid_annual), count(*) FROM market_pay GROUP BY 1, 2, 3",
+    ),
     "market_pay_weeks": (
         "role_family, currency, week, coarse_bucket",
         "SELECT role_family, currency, week, coarse_bucket, count(*) FROM market_pay "

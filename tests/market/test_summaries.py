@@ -3,6 +3,7 @@ statistics read from them equal to the statistics computed from the facts."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 from typing import Any
 
@@ -161,3 +162,38 @@ async def test_summaries_answer_as_the_facts_do(
     from_facts = await service._from_facts(session, filters, min_sample=3)
     assert from_summaries["open_positions"]["n"] >= 9 and len(from_summaries["weekly"]) >= 5
     assert from_summaries == from_facts
+
+
+async def test_concurrent_publishes_keep_the_weekly_median_exact(
+    client: httpx.AsyncClient, world: World, database_url: str
+) -> None:
+    headers = world.headers("recruiter")
+    ids = []
+    for index in range(10):  # one role family, currency and week: the same median row
+        created = await client.post(
+            f"/v1/organizations/{world.organization_id}/postings",
+            json=draft(
+                role_family="qa-engineer",
+                pay_ranges=[
+                    {
+                        "min": 90_000 + 7_000 * index,
+                        "max": 120_000 + 7_000 * index,
+                        "currency": "USD",
+                        "period": "year",
+                    }
+                ],
+            ),
+            headers=headers,
+        )
+        assert created.status_code == 201, created.text
+        ids.append(created.json()["id"])
+    responses = await asyncio.gather(
+        *(client.post(f"/v1/postings/{posting_id}/publish", headers=headers) for posting_id in ids)
+    )
+    assert [r.status_code for r in responses] == [200] * 10
+    with psycopg.connect(database_url) as conn:
+        assert mismatches(conn) == {}
+        row = conn.execute(
+            "SELECT sum(n) FROM market_pay_week_medians WHERE role_family = 'qa-engineer'"
+        ).fetchone()
+    assert row is not None and row[0] >= 10

@@ -42,6 +42,7 @@ class RoleScope:
     """The role families a statistic covers: one, several, or all (no filter)."""
 
     def __init__(self, families: tuple[str, ...]) -> None:
+        self.single = len(families) == 1
         self.params: dict[str, Any] = {}
         if len(families) == 1:
             self.clause = "role_family = :family"
@@ -235,7 +236,18 @@ async def pay_quantiles(
 async def weekly_medians(
     session: AsyncSession, scope: RoleScope, currency: str | None
 ) -> list[tuple[str, str, int, float]]:
-    """``(week, currency, n, median)`` per week and currency, weeks in order."""
+    """``(week, currency, n, median)`` per week and currency, weeks in order. One role
+    family's medians are kept by the trigger; several families' are located in buckets."""
+    if scope.single:
+        only = " AND currency = :currency" if currency else ""
+        rows = await session.execute(
+            text(
+                "SELECT week, currency, n, median FROM market_pay_week_medians "  # noqa: S608
+                f"WHERE {scope.clause}{only} AND n > 0 ORDER BY week, currency"
+            ),
+            {**scope.params, "currency": currency},
+        )
+        return [(week_label(r.week), r.currency, int(r.n), float(r.median)) for r in rows]
     found = await _at_ranks(session, scope, currency, weekly=True, fractions=(0.5,))
     return [
         (week_label(week), code, n, interpolate(values, n, 0.5))

@@ -4,6 +4,9 @@ Full text uses ``websearch_to_tsquery`` over the weighted ``search_vector``; whe
 finds nothing, a trigram match on titles tolerates typos. Ordering is always total (the id
 breaks ties), and the cursor holds the sort key of the last item, so a posting published
 while a client pages never makes it see an item twice or skip one.
+
+Published postings are searched in ``market_facts`` (see ``PUBLISHED``) and only the page's
+postings are read from ``postings``.
 """
 
 from __future__ import annotations

@@ -16,7 +16,9 @@ recount instead).
   few ``market_pay`` rows of that one bucket through an index: exact, without sorting the
   whole distribution.
 - ``market_pay_weeks``: pay midpoints per role family, currency, week and 10 %-wide bucket,
-  for the weekly medians in the same way.
+  for weekly medians over several role families in the same way.
+- ``market_pay_week_medians``: the median itself per role family, currency and week,
+  recomputed for the weeks a statement touches (a week holds a few hundred postings).
 
 ``market_pay`` is derived data, so it is rebuilt with the columns the lookups need
 (role family, publication time, and from them the week and the bucket).
@@ -143,6 +145,17 @@ def upgrade() -> None:
             CONSTRAINT pk_market_pay_weeks
                 PRIMARY KEY (role_family, currency, week, coarse_bucket)
         );
+        CREATE TABLE market_pay_week_medians (
+            role_family text NOT NULL,
+            currency text NOT NULL,
+            week date NOT NULL,
+            n integer NOT NULL,
+            median double precision,
+            CONSTRAINT pk_market_pay_week_medians PRIMARY KEY (role_family, currency, week)
+        );
+        ALTER TABLE market_pay_week_medians ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY market_pay_week_medians_read ON market_pay_week_medians
+            FOR SELECT USING (true);
         ALTER TABLE market_role_cells ENABLE ROW LEVEL SECURITY;
         CREATE POLICY market_role_cells_read ON market_role_cells FOR SELECT USING (true);
         ALTER TABLE market_role_skills ENABLE ROW LEVEL SECURITY;
@@ -191,6 +204,21 @@ def upgrade() -> None:
             FROM changed GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
             ON CONFLICT (role_family, currency, week, coarse_bucket)
             DO UPDATE SET n = c.n + EXCLUDED.n;
+            -- The median of each week this statement touched, recomputed while holding the
+            -- week's row lock, taken first: a concurrent writer to the same week waits for
+            -- the lock, then computes with a snapshot that includes this transaction's rows.
+            INSERT INTO market_pay_week_medians AS m (role_family, currency, week, n)
+            SELECT DISTINCT role_family, currency, week, 0 FROM changed ORDER BY 1, 2, 3
+            ON CONFLICT (role_family, currency, week) DO UPDATE SET n = m.n;
+            UPDATE market_pay_week_medians m SET n = s.n, median = s.median
+            FROM (SELECT g.role_family, g.currency, g.week, count(p.mid_annual) AS n,
+                    percentile_cont(0.5) WITHIN GROUP (ORDER BY p.mid_annual) AS median
+                FROM (SELECT DISTINCT role_family, currency, week FROM changed) g
+                LEFT JOIN market_pay p ON p.role_family = g.role_family
+                    AND p.currency = g.currency AND p.week = g.week
+                GROUP BY 1, 2, 3) s
+            WHERE m.role_family = s.role_family AND m.currency = s.currency
+                AND m.week = s.week;
             RETURN NULL;
         END
         $$;
@@ -251,7 +279,7 @@ def downgrade() -> None:
         DROP TABLE market_pay;
         DROP FUNCTION market_pay_summarise();
         DROP TABLE market_role_cells, market_role_skills, market_role_orgs,
-            market_pay_buckets, market_pay_weeks;
+            market_pay_buckets, market_pay_weeks, market_pay_week_medians;
         CREATE TABLE market_pay (
             posting_id uuid NOT NULL,
             currency text NOT NULL,
