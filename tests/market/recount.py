@@ -25,6 +25,11 @@ RECOUNTS = {
         "role_family, currency, bucket",
         "SELECT role_family, currency, bucket, count(*) FROM market_pay GROUP BY 1, 2, 3",
     ),
+    "market_pay_quantiles": (
+        "role_family, currency, figures",
+        "SELECT role_family, currency, percentile_cont(ARRAY[0, 0.1, 0.25, 0.5, 0.75, 0.9, 1]) "
+        "WITHIN GROUP (ORDER BY mid_annual), count(*) FROM market_pay GROUP BY 1, 2",
+    ),
     "market_pay_week_medians": (
         "role_family, currency, week, median",
         "SELECT role_family, currency, week, percentile_cont(0.5) WITHIN GROUP "

@@ -191,14 +191,8 @@ async def _from_summaries(
     counted = await summaries.counts(session, scope)
     quantiles = await summaries.pay_quantiles(session, scope, filters.currency)
     pay = [
-        _distribution(
-            code,
-            n,
-            [summaries.interpolate(values, n, f) for f in summaries.FRACTIONS],
-            min_sample,
-            PAY_BASIS,
-        )
-        for code, n, values in sorted(quantiles, key=lambda q: (-q[1], q[0]))
+        _distribution(code, n, figures, min_sample, PAY_BASIS)
+        for code, n, figures in sorted(quantiles, key=lambda q: (-q[1], q[0]))
     ]
     medians = await summaries.weekly_medians(session, scope, filters.currency)
     return {

@@ -58,26 +58,28 @@ class RoleScope:
 
 
 async def counts(session: AsyncSession, scope: RoleScope) -> dict[str, Any]:
-    """Open positions in total, per level, remote, and per week."""
+    """Open positions in total, per level, remote, and per week (a few dozen rows)."""
     rows = await session.execute(
         text(
             "SELECT level, workplace_type, week, sum(n) AS n FROM market_role_cells "  # noqa: S608
-            f"WHERE {scope.clause} GROUP BY 1, 2, 3 HAVING sum(n) > 0"
+            f"WHERE {scope.clause} GROUP BY GROUPING SETS ((level), (workplace_type), (week)) "
+            "HAVING sum(n) > 0"
         ),
         scope.params,
     )
-    total = remote = 0
-    levels: dict[str, int] = defaultdict(int)
-    weeks: dict[date, int] = defaultdict(int)
+    levels: dict[str, int] = {}
+    places: dict[str, int] = {}
+    weeks: dict[date, int] = {}
     for row in rows:
-        n = int(row.n)
-        total += n
-        remote += n if row.workplace_type == "remote" else 0
-        levels[row.level] += n
-        weeks[row.week] += n
+        if row.level is not None:
+            levels[row.level] = int(row.n)
+        elif row.workplace_type is not None:
+            places[row.workplace_type] = int(row.n)
+        else:
+            weeks[row.week] = int(row.n)
     return {
-        "total": total,
-        "remote": remote,
+        "total": sum(levels.values()),
+        "remote": places.get("remote", 0),
         "levels": sorted(levels.items()),
         "weeks": {week_label(monday): n for monday, n in sorted(weeks.items())},
     }
@@ -227,10 +229,24 @@ async def _at_ranks(
 
 async def pay_quantiles(
     session: AsyncSession, scope: RoleScope, currency: str | None
-) -> list[tuple[str, int, dict[int, float]]]:
-    """Per currency: ``(currency, n, {rank: value})`` for the ranks ``FRACTIONS`` need."""
+) -> list[tuple[str, int, list[float]]]:
+    """Per currency: ``(currency, n, figures)``, the figures at ``FRACTIONS``. One role
+    family's are kept by the trigger; several families' are located in buckets."""
+    if scope.single:
+        only = " AND currency = :currency" if currency else ""
+        rows = await session.execute(
+            text(
+                "SELECT currency, n, figures FROM market_pay_quantiles "  # noqa: S608
+                f"WHERE {scope.clause}{only} AND n > 0"
+            ),
+            {**scope.params, "currency": currency},
+        )
+        return [(r.currency, int(r.n), [float(v) for v in r.figures]) for r in rows]
     found = await _at_ranks(session, scope, currency, weekly=False, fractions=FRACTIONS)
-    return [(code, n, values) for (_, code), (n, values) in found.items()]
+    return [
+        (code, n, [interpolate(values, n, f) for f in FRACTIONS])
+        for (_, code), (n, values) in found.items()
+    ]
 
 
 async def weekly_medians(

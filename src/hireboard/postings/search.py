@@ -28,6 +28,7 @@ from hireboard.reference import normalise_skills
 Sort = Literal["relevance", "-published_at", "-pay"]
 FACETS = ("level", "workplace_type", "country", "skill")
 FACET_SAMPLE = 250
+GIN_SAMPLE = 1000
 
 
 @dataclass
@@ -246,8 +247,16 @@ async def facets(
         )
         estimated = int(capped or 0) > exact_limit
     # Estimated facets come from a small sample scaled to the planner's count: reading
-    # thousands of scattered rows would cost more than the search itself.
+    # thousands of scattered rows would cost more than the search itself. The text, skill
+    # and country indexes (GIN) hand back a random subset of about GIN_SAMPLE of their
+    # matches (``gin_fuzzy_search_limit``, for this transaction only), so a common term
+    # neither builds a bitmap of a hundred thousand rows nor biases the sample to the
+    # table's physical order.
     sample = f" LIMIT {FACET_SAMPLE}" if estimated else ""
+    if estimated:
+        await session.execute(
+            text("SELECT set_config('gin_fuzzy_search_limit', :n, true)"), {"n": str(GIN_SAMPLE)}
+        )
     result = await session.execute(
         text(
             "WITH hits AS MATERIALIZED (SELECT f.level, f.workplace_type, f.countries, "  # noqa: S608
@@ -261,6 +270,8 @@ async def facets(
         ),
         condition.params,
     )
+    if estimated:
+        await session.execute(text("SELECT set_config('gin_fuzzy_search_limit', '0', true)"))
     grouped: dict[str, list[Any]] = {name: [] for name in FACETS}
     for row in result:
         grouped[row.facet].append(row)

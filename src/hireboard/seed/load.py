@@ -119,8 +119,14 @@ def load_synthetic(
             conn.execute(definition)
         timings["index_s"] = time.perf_counter() - mark
         mark = time.perf_counter()
-        conn.execute("ANALYZE postings, market_facts, market_pay, organizations")
-        timings["analyze_s"] = time.perf_counter() - mark
+        # VACUUM as well as ANALYZE: it sets the visibility map, without which index-only
+        # scans (the statistics' percentile lookups) visit the table anyway.
+        conn.execute(
+            "VACUUM (ANALYZE) postings, market_facts, market_pay, organizations, "
+            "market_role_cells, market_role_skills, market_role_orgs, market_pay_buckets, "
+            "market_pay_weeks, market_pay_week_medians"
+        )
+        timings["vacuum_s"] = time.perf_counter() - mark
     timings["total_s"] = time.perf_counter() - started
     return timings
 

@@ -17,8 +17,11 @@ recount instead).
   whole distribution.
 - ``market_pay_weeks``: pay midpoints per role family, currency, week and 10 %-wide bucket,
   for weekly medians over several role families in the same way.
-- ``market_pay_week_medians``: the median itself per role family, currency and week,
-  recomputed for the weeks a statement touches (a week holds a few hundred postings).
+- ``market_pay_quantiles`` and ``market_pay_week_medians``: the figures themselves per
+  role family and currency (min, p10, p25, median, p75, p90, max) and per week (median),
+  recomputed for the groups a statement touches. That costs a publish a few milliseconds
+  (a sort of one role family's pay in one currency) and makes reading one role family's
+  figures a lookup; the buckets serve several role families at once.
 
 ``market_pay`` is derived data, so it is rebuilt with the columns the lookups need
 (role family, publication time, and from them the week and the bucket).
@@ -40,8 +43,14 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # market_pay holds only derived rows, rebuilt from postings in this same transaction.
-# The indexes on market_facts are built on rows this migration has just written.
-SQUAWK_IGNORE = ("ban-drop-table", "prefer-bigint-over-int", "require-concurrent-index-creation")
+# The indexes on market_facts are built (and one replaced) on rows this migration has just
+# written, in its own transaction.
+SQUAWK_IGNORE = (
+    "ban-drop-table",
+    "prefer-bigint-over-int",
+    "require-concurrent-index-creation",
+    "require-concurrent-index-deletion",
+)
 
 # market_facts' columns: most copy the posting's column of the same name.
 _FACTS_0009 = (
@@ -145,6 +154,15 @@ def upgrade() -> None:
             CONSTRAINT pk_market_pay_weeks
                 PRIMARY KEY (role_family, currency, week, coarse_bucket)
         );
+        CREATE TABLE market_pay_quantiles (
+            role_family text NOT NULL,
+            currency text NOT NULL,
+            n integer NOT NULL,
+            figures double precision[],
+            CONSTRAINT pk_market_pay_quantiles PRIMARY KEY (role_family, currency)
+        );
+        ALTER TABLE market_pay_quantiles ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY market_pay_quantiles_read ON market_pay_quantiles FOR SELECT USING (true);
         CREATE TABLE market_pay_week_medians (
             role_family text NOT NULL,
             currency text NOT NULL,
@@ -204,9 +222,21 @@ def upgrade() -> None:
             FROM changed GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
             ON CONFLICT (role_family, currency, week, coarse_bucket)
             DO UPDATE SET n = c.n + EXCLUDED.n;
-            -- The median of each week this statement touched, recomputed while holding the
-            -- week's row lock, taken first: a concurrent writer to the same week waits for
+            -- The figures of each group this statement touched, recomputed while holding the
+            -- group's row lock, taken first: a concurrent writer to the same group waits for
             -- the lock, then computes with a snapshot that includes this transaction's rows.
+            INSERT INTO market_pay_quantiles AS m (role_family, currency, n)
+            SELECT DISTINCT role_family, currency, 0 FROM changed ORDER BY 1, 2
+            ON CONFLICT (role_family, currency) DO UPDATE SET n = m.n;
+            UPDATE market_pay_quantiles m SET n = s.n, figures = s.figures
+            FROM (SELECT g.role_family, g.currency, count(p.mid_annual) AS n,
+                    percentile_cont(ARRAY[0, 0.1, 0.25, 0.5, 0.75, 0.9, 1])
+                        WITHIN GROUP (ORDER BY p.mid_annual) AS figures
+                FROM (SELECT DISTINCT role_family, currency FROM changed) g
+                LEFT JOIN market_pay p ON p.role_family = g.role_family
+                    AND p.currency = g.currency
+                GROUP BY 1, 2) s
+            WHERE m.role_family = s.role_family AND m.currency = s.currency;
             INSERT INTO market_pay_week_medians AS m (role_family, currency, week, n)
             SELECT DISTINCT role_family, currency, week, 0 FROM changed ORDER BY 1, 2, 3
             ON CONFLICT (role_family, currency, week) DO UPDATE SET n = m.n;
@@ -264,6 +294,10 @@ def upgrade() -> None:
         CREATE INDEX ix_market_facts_search_vector ON market_facts USING gin (search_vector);
         CREATE INDEX ix_market_facts_title_trgm ON market_facts USING gin (title gin_trgm_ops);
         CREATE INDEX ix_market_facts_published ON market_facts (published_at DESC, posting_id DESC);
+        -- On role family alone: with the level the planner took it for level-only filters
+        -- and built bitmaps of hundreds of thousands of rows.
+        DROP INDEX ix_market_facts_role_family;
+        CREATE INDEX ix_market_facts_role_family ON market_facts (role_family);
     """)
 
 
@@ -273,13 +307,15 @@ def downgrade() -> None:
         DROP TRIGGER trg_market_facts_removed ON market_facts;
         DROP FUNCTION market_facts_summarise();
         DROP INDEX ix_market_facts_search_vector, ix_market_facts_title_trgm,
-            ix_market_facts_published;
+            ix_market_facts_published, ix_market_facts_role_family;
+        CREATE INDEX ix_market_facts_role_family ON market_facts (role_family, level);
         ALTER TABLE market_facts DROP COLUMN title, DROP COLUMN search_vector,
             DROP COLUMN remote_from, DROP COLUMN pay_currency, DROP COLUMN pay_max_annual;
         DROP TABLE market_pay;
         DROP FUNCTION market_pay_summarise();
         DROP TABLE market_role_cells, market_role_skills, market_role_orgs,
-            market_pay_buckets, market_pay_weeks, market_pay_week_medians;
+            market_pay_buckets, market_pay_weeks, market_pay_week_medians,
+            market_pay_quantiles;
         CREATE TABLE market_pay (
             posting_id uuid NOT NULL,
             currency text NOT NULL,
