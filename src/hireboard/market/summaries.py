@@ -98,18 +98,26 @@ async def top_skills(session: AsyncSession, scope: RoleScope) -> list[dict[str, 
 
 
 async def top_organizations(session: AsyncSession, scope: RoleScope) -> list[dict[str, Any]]:
-    # Names are joined only for the organizations at or above the tenth count (ties by name).
-    rows = await session.execute(
-        text(
-            "WITH s AS (SELECT organization_id, sum(n) AS n FROM market_role_orgs "  # noqa: S608
-            f"WHERE {scope.clause} GROUP BY 1 HAVING sum(n) > 0), "
+    """The ten with the most postings, ties by name. Names are joined only for the
+    organizations at or above the tenth count."""
+    if scope.single:  # one row per organization, and an index on (role family, n)
+        sql = (
+            "SELECT o.id, o.name, s.n FROM market_role_orgs s "
+            "JOIN organizations o ON o.id = s.organization_id "
+            "WHERE s.role_family = :family AND s.n > 0 AND s.n >= coalesce(("
+            "SELECT n FROM market_role_orgs WHERE role_family = :family "
+            "ORDER BY n DESC OFFSET 9 LIMIT 1), 1) ORDER BY s.n DESC, o.name LIMIT 10"
+        )
+    else:
+        sql = (
+            "WITH s AS MATERIALIZED (SELECT organization_id, sum(n) AS n "  # noqa: S608
+            f"FROM market_role_orgs WHERE {scope.clause} GROUP BY 1 HAVING sum(n) > 0), "
             "cut AS (SELECT coalesce(min(n), 0) AS n FROM "
             "(SELECT n FROM s ORDER BY n DESC LIMIT 10) ten) "
             "SELECT o.id, o.name, s.n FROM s JOIN cut ON s.n >= cut.n "
             "JOIN organizations o ON o.id = s.organization_id ORDER BY s.n DESC, o.name LIMIT 10"
-        ),
-        scope.params,
-    )
+        )
+    rows = await session.execute(text(sql), scope.params)
     return [{"id": str(r.id), "name": r.name, "count": int(r.n)} for r in rows]
 
 

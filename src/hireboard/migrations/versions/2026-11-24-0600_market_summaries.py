@@ -138,6 +138,7 @@ def upgrade() -> None:
             n integer NOT NULL,
             CONSTRAINT pk_market_role_orgs PRIMARY KEY (role_family, organization_id)
         );
+        CREATE INDEX ix_market_role_orgs_top ON market_role_orgs (role_family, n DESC);
         CREATE TABLE market_pay_buckets (
             role_family text NOT NULL,
             currency text NOT NULL,
