@@ -187,20 +187,17 @@ async def _from_summaries(
     session: AsyncSession, filters: Filters, min_sample: int
 ) -> dict[str, Any]:
     """Role family and currency filters only: from the summaries (see ``summaries``)."""
-    scope = summaries.RoleScope(filters.role_family)
-    counted = await summaries.counts(session, scope)
-    quantiles = await summaries.pay_quantiles(session, scope, filters.currency)
-    pay = [
-        _distribution(code, n, figures, min_sample, PAY_BASIS)
-        for code, n, figures in sorted(quantiles, key=lambda q: (-q[1], q[0]))
-    ]
-    medians = await summaries.weekly_medians(session, scope, filters.currency)
+    found = await summaries.snapshot(session, filters.role_family, filters.currency)
+    counted = found.counts
     return {
         **_count_figures(counted["total"], counted["remote"], counted["levels"], min_sample),
-        "pay": pay,
-        "top_skills": await summaries.top_skills(session, scope),
-        "top_organizations": await summaries.top_organizations(session, scope),
-        "weekly": _weekly_figures(counted["weeks"], medians, min_sample),
+        "pay": [
+            _distribution(code, n, figures, min_sample, PAY_BASIS)
+            for code, n, figures in sorted(found.pay, key=lambda q: (-q[1], q[0]))
+        ],
+        "top_skills": found.skills,
+        "top_organizations": found.organizations,
+        "weekly": _weekly_figures(counted["weeks"], found.weekly, min_sample),
         "min_sample": min_sample,
     }
 

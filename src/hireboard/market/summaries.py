@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -42,7 +43,6 @@ class RoleScope:
     """The role families a statistic covers: one, several, or all (no filter)."""
 
     def __init__(self, families: tuple[str, ...]) -> None:
-        self.single = len(families) == 1
         self.params: dict[str, Any] = {}
         if len(families) == 1:
             self.clause = "role_family = :family"
@@ -57,26 +57,24 @@ class RoleScope:
         return self.clause.replace("role_family", f"{alias}.role_family")
 
 
-async def counts(session: AsyncSession, scope: RoleScope) -> dict[str, Any]:
-    """Open positions in total, per level, remote, and per week (a few dozen rows)."""
-    rows = await session.execute(
-        text(
-            "SELECT level, workplace_type, week, sum(n) AS n FROM market_role_cells "  # noqa: S608
-            f"WHERE {scope.clause} GROUP BY GROUPING SETS ((level), (workplace_type), (week)) "
-            "HAVING sum(n) > 0"
-        ),
-        scope.params,
-    )
+_COUNTS = (
+    "SELECT level, workplace_type, week, sum(n) AS n FROM market_role_cells WHERE {scope} "
+    "GROUP BY GROUPING SETS ((level), (workplace_type), (week)) HAVING sum(n) > 0"
+)
+
+
+def _fold_counts(rows: Any) -> dict[str, Any]:
+    """Grouping-set rows ``(level, workplace_type, week, n)``: one of the three is set."""
     levels: dict[str, int] = {}
     places: dict[str, int] = {}
     weeks: dict[date, int] = {}
-    for row in rows:
-        if row.level is not None:
-            levels[row.level] = int(row.n)
-        elif row.workplace_type is not None:
-            places[row.workplace_type] = int(row.n)
+    for level, place, week, n in rows:
+        if level is not None:
+            levels[level] = int(n)
+        elif place is not None:
+            places[place] = int(n)
         else:
-            weeks[row.week] = int(row.n)
+            weeks[date.fromisoformat(week) if isinstance(week, str) else week] = int(n)
     return {
         "total": sum(levels.values()),
         "remote": places.get("remote", 0),
@@ -85,39 +83,37 @@ async def counts(session: AsyncSession, scope: RoleScope) -> dict[str, Any]:
     }
 
 
+async def counts(session: AsyncSession, scope: RoleScope) -> dict[str, Any]:
+    """Open positions in total, per level, remote, and per week (a few dozen rows)."""
+    rows = await session.execute(text(_COUNTS.format(scope=scope.clause)), scope.params)
+    return _fold_counts(rows)
+
+
+_SKILLS = (
+    "SELECT skill AS value, sum(n) AS n FROM market_role_skills WHERE {scope} "
+    "GROUP BY skill HAVING sum(n) > 0 ORDER BY n DESC, skill LIMIT 10"
+)
+
+
 async def top_skills(session: AsyncSession, scope: RoleScope) -> list[dict[str, Any]]:
-    rows = await session.execute(
-        text(
-            "SELECT skill AS value, sum(n) AS n FROM market_role_skills "  # noqa: S608
-            f"WHERE {scope.clause} GROUP BY skill HAVING sum(n) > 0 "
-            "ORDER BY n DESC, skill LIMIT 10"
-        ),
-        scope.params,
-    )
+    rows = await session.execute(text(_SKILLS.format(scope=scope.clause)), scope.params)
     return [{"value": r.value, "count": int(r.n)} for r in rows]
 
 
 async def top_organizations(session: AsyncSession, scope: RoleScope) -> list[dict[str, Any]]:
     """The ten with the most postings, ties by name. Names are joined only for the
     organizations at or above the tenth count."""
-    if scope.single:  # one row per organization, and an index on (role family, n)
-        sql = (
-            "SELECT o.id, o.name, s.n FROM market_role_orgs s "
-            "JOIN organizations o ON o.id = s.organization_id "
-            "WHERE s.role_family = :family AND s.n > 0 AND s.n >= coalesce(("
-            "SELECT n FROM market_role_orgs WHERE role_family = :family "
-            "ORDER BY n DESC OFFSET 9 LIMIT 1), 1) ORDER BY s.n DESC, o.name LIMIT 10"
-        )
-    else:
-        sql = (
+    rows = await session.execute(
+        text(
             "WITH s AS MATERIALIZED (SELECT organization_id, sum(n) AS n "  # noqa: S608
             f"FROM market_role_orgs WHERE {scope.clause} GROUP BY 1 HAVING sum(n) > 0), "
             "cut AS (SELECT coalesce(min(n), 0) AS n FROM "
             "(SELECT n FROM s ORDER BY n DESC LIMIT 10) ten) "
             "SELECT o.id, o.name, s.n FROM s JOIN cut ON s.n >= cut.n "
             "JOIN organizations o ON o.id = s.organization_id ORDER BY s.n DESC, o.name LIMIT 10"
-        )
-    rows = await session.execute(text(sql), scope.params)
+        ),
+        scope.params,
+    )
     return [{"id": str(r.id), "name": r.name, "count": int(r.n)} for r in rows]
 
 
@@ -238,18 +234,7 @@ async def _at_ranks(
 async def pay_quantiles(
     session: AsyncSession, scope: RoleScope, currency: str | None
 ) -> list[tuple[str, int, list[float]]]:
-    """Per currency: ``(currency, n, figures)``, the figures at ``FRACTIONS``. One role
-    family's are kept by the trigger; several families' are located in buckets."""
-    if scope.single:
-        only = " AND currency = :currency" if currency else ""
-        rows = await session.execute(
-            text(
-                "SELECT currency, n, figures FROM market_pay_quantiles "  # noqa: S608
-                f"WHERE {scope.clause}{only} AND n > 0"
-            ),
-            {**scope.params, "currency": currency},
-        )
-        return [(r.currency, int(r.n), [float(v) for v in r.figures]) for r in rows]
+    """Per currency: ``(currency, n, figures)``, the figures at ``FRACTIONS``."""
     found = await _at_ranks(session, scope, currency, weekly=False, fractions=FRACTIONS)
     return [
         (code, n, [interpolate(values, n, f) for f in FRACTIONS])
@@ -260,21 +245,80 @@ async def pay_quantiles(
 async def weekly_medians(
     session: AsyncSession, scope: RoleScope, currency: str | None
 ) -> list[tuple[str, str, int, float]]:
-    """``(week, currency, n, median)`` per week and currency, weeks in order. One role
-    family's medians are kept by the trigger; several families' are located in buckets."""
-    if scope.single:
-        only = " AND currency = :currency" if currency else ""
-        rows = await session.execute(
-            text(
-                "SELECT week, currency, n, median FROM market_pay_week_medians "  # noqa: S608
-                f"WHERE {scope.clause}{only} AND n > 0 ORDER BY week, currency"
-            ),
-            {**scope.params, "currency": currency},
-        )
-        return [(week_label(r.week), r.currency, int(r.n), float(r.median)) for r in rows]
+    """``(week, currency, n, median)`` per week and currency, weeks in order."""
     found = await _at_ranks(session, scope, currency, weekly=True, fractions=(0.5,))
     return [
         (week_label(week), code, n, interpolate(values, n, 0.5))
         for (week, code), (n, values) in found.items()
         if week is not None
     ]
+
+
+@dataclass
+class Snapshot:
+    counts: dict[str, Any]
+    pay: list[tuple[str, int, list[float]]]  # (currency, n, figures at FRACTIONS)
+    weekly: list[tuple[str, str, int, float]]  # (week, currency, n, median)
+    skills: list[dict[str, Any]]
+    organizations: list[dict[str, Any]]
+
+
+async def snapshot(
+    session: AsyncSession, families: tuple[str, ...], currency: str | None
+) -> Snapshot:
+    """Everything the statistics need for these role families (all when empty)."""
+    if len(families) == 1:
+        return await _one_role(session, families[0], currency)
+    scope = RoleScope(families)
+    return Snapshot(
+        counts=await counts(session, scope),
+        pay=await pay_quantiles(session, scope, currency),
+        weekly=await weekly_medians(session, scope, currency),
+        skills=await top_skills(session, scope),
+        organizations=await top_organizations(session, scope),
+    )
+
+
+# One role family: the figures the trigger keeps, in one statement (one round trip).
+_ONE_ROLE = (
+    "SELECT (SELECT json_agg(json_build_array(level, workplace_type, week, n)) FROM ("  # noqa: S608
+    + _COUNTS.format(scope="role_family = :family")
+    + ") c) AS counts, "
+    "(SELECT json_agg(json_build_array(value, n) ORDER BY n DESC, value) FROM ("
+    + _SKILLS.format(scope="role_family = :family")
+    + ") s) AS skills, "
+    # One row per organization, and an index on (role family, n) for the tenth count.
+    "(SELECT json_agg(json_build_array(id, name, n) ORDER BY n DESC, name) FROM ("
+    "SELECT o.id, o.name, s.n "
+    "FROM market_role_orgs s JOIN organizations o ON o.id = s.organization_id "
+    "WHERE s.role_family = :family AND s.n > 0 AND s.n >= coalesce(("
+    "SELECT n FROM market_role_orgs WHERE role_family = :family "
+    "ORDER BY n DESC OFFSET 9 LIMIT 1), 1) ORDER BY s.n DESC, o.name LIMIT 10) o) "
+    "AS organizations, "
+    "(SELECT json_agg(json_build_array(currency, n, figures)) FROM market_pay_quantiles "
+    "WHERE role_family = :family AND n > 0 {currency}) AS pay, "
+    "(SELECT json_agg(json_build_array(week, currency, n, median) ORDER BY week, currency) "
+    "FROM market_pay_week_medians WHERE role_family = :family AND n > 0 {currency}) AS weekly"
+)
+
+
+async def _one_role(session: AsyncSession, family: str, currency: str | None) -> Snapshot:
+    only = "AND currency = :currency" if currency else ""
+    row = (
+        await session.execute(
+            text(_ONE_ROLE.format(currency=only)), {"family": family, "currency": currency}
+        )
+    ).one()
+    return Snapshot(
+        counts=_fold_counts(row.counts or []),
+        pay=[(code, int(n), [float(v) for v in figures]) for code, n, figures in row.pay or []],
+        weekly=[
+            (week_label(date.fromisoformat(week)), code, int(n), float(median))
+            for week, code, n, median in row.weekly or []
+        ],
+        skills=[{"value": value, "count": int(n)} for value, n in row.skills or []],
+        organizations=[
+            {"id": str(id_), "name": name, "count": int(n)}
+            for id_, name, n in row.organizations or []
+        ],
+    )
