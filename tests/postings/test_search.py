@@ -217,7 +217,7 @@ async def test_facets_are_estimated_past_the_exact_limit(database_url: str, tmp_
                     "'Remote work.', now() FROM generate_series(1, 150) i",
                     (world.organization_id,),
                 )
-                conn.execute("ANALYZE postings")
+                conn.execute("ANALYZE postings, market_facts")
             response = await client.get(f"/v1/postings?organization={world.organization_id}")
             levels = {f["value"]: f for f in response.json()["facets"]["level"]}
             assert levels["mid"]["estimated"] is True and levels["senior"]["estimated"] is True

@@ -228,15 +228,17 @@ async def facets(
         await tolerate_typos(session)
     condition = where(query, fuzzy=fuzzy)
     table, skills = source(query).table, source(query).skills
-    # The planner's estimate first (no rows read): far above the limit, counting exactly
-    # up to it would only confirm what the estimate says.
+    # The planner's estimate first (no rows read): well above the limit, counting exactly
+    # up to it would only confirm what the estimate says, and would build the bitmap of
+    # every match of a common term (30 ms at a million postings). Twice the limit: the
+    # estimates seen at a million postings were within 10 % of the true counts.
     plan = await session.scalar(
         text(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {table} WHERE {condition.sql}"),  # noqa: S608
         condition.params,
     )
     document = json.loads(plan) if isinstance(plan, str) else plan
     planned = float(document[0]["Plan"]["Plan Rows"])
-    estimated = planned > 4 * exact_limit
+    estimated = planned > 2 * exact_limit
     if not estimated:
         capped = await session.scalar(
             text(
