@@ -57,6 +57,26 @@ async def _listed(client: httpx.AsyncClient, world: World, path: str) -> list[di
     return items
 
 
+async def _after_jobs(
+    client: httpx.AsyncClient,
+    world: World,
+    app: FastAPI,
+    database_url: str,
+    path: str,
+    old_score: float,
+) -> dict[str, Any]:
+    """The organization's view of an application once a worker has changed its score."""
+    async with worker(app.state.settings, database_url):
+        for _ in range(200):
+            view: dict[str, Any] = (
+                await client.get(path, headers=world.headers("recruiter"))
+            ).json()
+            if view["match_score"] != old_score:
+                break
+            await asyncio.sleep(0.1)
+    return view
+
+
 async def test_the_filter_keeps_exactly_the_applications_at_or_above(
     client: httpx.AsyncClient, world: World
 ) -> None:
@@ -136,14 +156,38 @@ async def test_a_profile_change_rescores_the_applications(
     matches = (await client.get("/v1/me/matches?limit=100", headers=headers)).json()["items"]
     new_score = next(m["score"] for m in matches if m["posting_id"] == setup["postings"][0])
     assert new_score < setup["scores"][0]
-    async with worker(app.state.settings, database_url):
-        for _ in range(200):
-            view = (await client.get(path, headers=world.headers("recruiter"))).json()
-            if view["match_score"] != setup["scores"][0]:
-                break
-            await asyncio.sleep(0.1)
+    view = await _after_jobs(client, world, app, database_url, path, setup["scores"][0])
     assert view["match_score"] == new_score
     assert view["updated_at"] == before["updated_at"]  # not a change in the pipeline
+
+
+async def test_a_posting_edit_rescores_its_applications(
+    client: httpx.AsyncClient, world: World, app: FastAPI, database_url: str
+) -> None:
+    setup = await _applied(client, world)
+    posting = setup["postings"][0]
+    path = f"/v1/applications/{setup['applications'][0]}"
+    edited = await client.patch(
+        f"/v1/postings/{posting}",
+        json={"required_skills": ["Figma", "Sketch"], "nice_to_have_skills": []},
+        headers=world.headers("admin"),
+    )
+    assert edited.status_code == 200, edited.text
+    headers = world.headers("candidate")
+    matches = (await client.get("/v1/me/matches?limit=100", headers=headers)).json()["items"]
+    new_score = next(m["score"] for m in matches if m["posting_id"] == posting)
+    assert new_score < setup["scores"][0]
+    view = await _after_jobs(client, world, app, database_url, path, setup["scores"][0])
+    assert view["match_score"] == new_score
+    # The outsider, who has no profile, is still unscored; other postings are untouched.
+    unscored = f"/v1/applications/{setup['unscored']}"
+    assert (await client.get(unscored, headers=world.headers("recruiter"))).json()[
+        "match_score"
+    ] is None
+    other = f"/v1/applications/{setup['applications'][1]}"
+    assert (await client.get(other, headers=world.headers("recruiter"))).json()[
+        "match_score"
+    ] == setup["scores"][1]
 
 
 async def test_older_applications_are_backfilled_in_batches(

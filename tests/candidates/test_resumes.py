@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from tests.fixtures.world import World
 from tests.identity.test_email_flows import worker
+from tests.test_jobs import eventually
 
 pytestmark = pytest.mark.anyio
 
@@ -188,7 +189,7 @@ async def test_hostile_files_are_refused_and_nothing_is_stored(
 
 
 async def test_delete_removes_the_file(
-    client: httpx.AsyncClient, world: World, app: FastAPI
+    client: httpx.AsyncClient, world: World, app: FastAPI, database_url: str
 ) -> None:
     before = stored_files(app)
     created = await upload(client, world, "cv.txt", b"Go and Rust.", "text/plain")
@@ -196,7 +197,10 @@ async def test_delete_removes_the_file(
     assert len(stored_files(app)) == len(before) + 1
     assert (await client.delete(path, headers=world.headers("outsider"))).status_code == 404
     assert (await client.delete(path, headers=world.headers("candidate"))).status_code == 204
-    assert stored_files(app) == before
     assert (await client.get(path, headers=world.headers("candidate"))).status_code == 404
+    # The file goes by a job queued with the row's deletion.
+    assert len(stored_files(app)) == len(before) + 1
+    async with worker(app.state.settings, database_url):
+        await eventually(lambda: stored_files(app) == before)
     listed = await client.get("/v1/me/resumes", headers=world.headers("candidate"))
     assert [r["id"] for r in listed.json()["items"]] == [str(world.resume_id)]

@@ -21,6 +21,7 @@ from tests.fixtures.app import running
 from tests.fixtures.s3 import objects, s3_client, s3_settings
 from tests.fixtures.world import World
 from tests.identity.test_email_flows import worker
+from tests.test_jobs import eventually
 
 pytestmark = pytest.mark.anyio
 OBJECT_NAME = re.compile(r"^uploads/([0-9a-f]{2})/(\1[0-9a-f]{30})$")
@@ -71,10 +72,9 @@ async def test_resume_round_trip_through_the_bucket(
 
     deleted = await client.delete(path, headers=world.headers("candidate"))
     assert deleted.status_code == 204
-    remaining = objects(s3_endpoint, s3_bucket)
-    assert remaining - before == {
-        name for name in added if name.endswith(_key(database_url, again.json()["id"]))
-    }
+    kept = {name for name in added if name.endswith(_key(database_url, again.json()["id"]))}
+    async with worker(app.state.settings, database_url):  # the object goes by a job
+        await eventually(lambda: objects(s3_endpoint, s3_bucket) - before == kept)
 
 
 def _key(database_url: str, resume_id: str) -> str:
@@ -96,7 +96,12 @@ async def test_refused_uploads_store_no_object(
 
 
 async def test_erasure_removes_the_objects(
-    client: httpx.AsyncClient, world: World, s3_endpoint: str, s3_bucket: str
+    client: httpx.AsyncClient,
+    world: World,
+    app: FastAPI,
+    database_url: str,
+    s3_endpoint: str,
+    s3_bucket: str,
 ) -> None:
     for text in (b"Python and PostgreSQL.", b"Go and Kubernetes."):
         created = await upload(client, world, "cv.txt", text, "text/plain")
@@ -104,7 +109,45 @@ async def test_erasure_removes_the_objects(
     assert len(objects(s3_endpoint, s3_bucket)) == 3  # with the world's resume
     erased = await client.delete("/v1/me", headers=world.headers("candidate"))
     assert erased.status_code == 204
-    assert objects(s3_endpoint, s3_bucket) == set()
+    async with worker(app.state.settings, database_url):
+        await eventually(lambda: objects(s3_endpoint, s3_bucket) == set())
+
+
+def _delete_attempts(database_url: str, key: str) -> tuple[str, int] | None:
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT status::text, attempts FROM procrastinate_jobs "
+            "WHERE task_name = 'candidates.delete_file' AND args->>'storage_key' = %s",
+            (key,),
+        ).fetchone()
+    return (str(row[0]), int(row[1])) if row else None
+
+
+async def test_a_file_deletion_outlasts_a_failing_bucket(
+    client: httpx.AsyncClient,
+    world: World,
+    app: FastAPI,
+    database_url: str,
+    tmp_path: Path,
+    s3_endpoint: str,
+    s3_bucket: str,
+) -> None:
+    created = await upload(client, world, "cv.txt", b"Rust and Zig.", "text/plain")
+    key = _key(database_url, created.json()["id"])
+    path = f"/v1/resumes/{created.json()['id']}"
+    assert (await client.delete(path, headers=world.headers("candidate"))).status_code == 204
+
+    def stored() -> bool:
+        return any(name.endswith(key) for name in objects(s3_endpoint, s3_bucket))
+
+    # A worker whose bucket fails: the attempt fails and the job waits for its retry.
+    broken = s3_settings(database_url, tmp_path, s3_endpoint, "hireboard-no-such-bucket")
+    async with worker(broken, database_url):
+        await eventually(lambda: (_delete_attempts(database_url, key) or ("", 0))[1] >= 1)
+    assert _delete_attempts(database_url, key) == ("todo", 1) and stored()
+    async with worker(app.state.settings, database_url):  # the storage is back
+        await eventually(lambda: not stored(), within=40)
+    assert _delete_attempts(database_url, key) == ("succeeded", 2)
 
 
 async def test_a_failing_bucket_is_a_503_and_stores_nothing(

@@ -13,8 +13,10 @@ from hireboard.privacy.tasks import retention
 from hireboard.worker.registry import bind_runtime
 from tests.applications.test_applications import apply, resume
 from tests.fixtures.world import World
+from tests.identity.test_email_flows import worker
 from tests.postings.test_postings import draft
 from tests.postings.test_search import publish
+from tests.test_jobs import eventually
 
 pytestmark = pytest.mark.anyio
 
@@ -40,7 +42,8 @@ async def test_erasing_a_candidate_keeps_anonymous_stages(
     )
     erased = await client.delete("/v1/me", headers=headers)
     assert erased.status_code == 204
-    assert files(app) <= before  # the uploaded resume's file is gone
+    async with worker(app.state.settings, database_url):  # files go by a job
+        await eventually(lambda: files(app) <= before)  # the uploaded resume's file is gone
     assert (await client.get("/v1/me", headers=headers)).status_code == 401
     kept = await client.get(
         f"/v1/applications/{application['id']}", headers=world.headers("recruiter")

@@ -475,6 +475,12 @@ async def rescore_candidate(session: AsyncSession, settings: Settings, candidate
         session, settings, candidate_id, [a.posting_id for a in applications]
     )
     scored = [(a.id, scores[a.posting_id]) for a in applications if a.posting_id in scores]
+    await _store_scores(session, scored)
+    return len(scored)
+
+
+async def _store_scores(session: AsyncSession, scored: list[tuple[Any, float]]) -> None:
+    """``(application id, score)`` pairs; ``updated_at`` is left alone (no pipeline change)."""
     if scored:
         await session.execute(
             text(
@@ -484,6 +490,30 @@ async def rescore_candidate(session: AsyncSession, settings: Settings, candidate
             ),
             {"ids": [i for i, _ in scored], "scores": [v for _, v in scored]},
         )
+
+
+async def rescore_posting(session: AsyncSession, settings: Settings, posting_id: Any) -> int:
+    """Recompute the match score of every application to a posting that changed, each
+    under its candidate's own row-level security, as when the candidate applied. Returns
+    how many applications were scored."""
+    await set_context(session, platform_admin=True)  # the board reads who applied
+    result = await session.execute(
+        text(
+            "SELECT id, candidate_id FROM applications WHERE posting_id = :posting "
+            "AND candidate_id IS NOT NULL ORDER BY candidate_id"
+        ),
+        {"posting": posting_id},
+    )
+    scored = []
+    for application in result.all():
+        await set_context(session, user_id=application.candidate_id)
+        scores = await matching.scores_for_candidate(
+            session, settings, application.candidate_id, [posting_id]
+        )
+        if posting_id in scores:
+            scored.append((application.id, scores[posting_id]))
+    await set_context(session, platform_admin=True)
+    await _store_scores(session, scored)
     return len(scored)
 
 

@@ -84,6 +84,12 @@ async def rescore(session: AsyncSession, candidate_id: str) -> None:
     await service.rescore_candidate(session, job_settings(), uuid.UUID(candidate_id))
 
 
+@task("applications.rescore_posting", retries=3)
+async def rescore_posting(session: AsyncSession, posting_id: str) -> None:
+    """After an edit of what the match score reads (``postings.service.SCORED_FIELDS``)."""
+    await service.rescore_posting(session, job_settings(), uuid.UUID(posting_id))
+
+
 BACKFILL_BATCH = 200
 
 

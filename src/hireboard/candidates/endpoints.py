@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, BackgroundTasks, File, Request, Response, UploadFile
+from fastapi import APIRouter, File, Request, Response, UploadFile
 
 from hireboard.access.auth import ActingRead, ActingWrite, CurrentActor
 from hireboard.candidates import files, service
@@ -102,14 +102,9 @@ async def resume_file(
     "/v1/resumes/{resume_id}", status_code=204, summary="Delete a resume", responses=_ERRORS
 )
 async def delete_resume(
-    resume_id: uuid.UUID,
-    actor: CurrentActor,
-    session: ActingWrite,
-    request: Request,
-    background: BackgroundTasks,
+    resume_id: uuid.UUID, actor: CurrentActor, session: ActingWrite
 ) -> Response:
-    """The row goes with this request; the file right after it commits."""
-    storage = _storage(request)
-    key = await service.delete_resume(session, actor, storage, resume_id)
-    background.add_task(storage.delete, key)
+    """The row goes with this request; the file by a job queued in the same transaction,
+    retried while the storage fails."""
+    await service.delete_resume(session, actor, resume_id)
     return Response(status_code=204)

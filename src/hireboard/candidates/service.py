@@ -130,10 +130,8 @@ async def resume_file(
     return await in_thread(storage.get, row.storage_key), row.content_type, row.filename
 
 
-async def delete_resume(
-    session: AsyncSession, actor: Actor, storage: Storage, resume_id: uuid.UUID
-) -> str:
-    """Deletes the row now; the caller removes the file once the transaction commits."""
+async def delete_resume(session: AsyncSession, actor: Actor, resume_id: uuid.UUID) -> None:
+    """Deletes the row now, and queues the file's deletion in the same transaction."""
     row = await _own(session, actor, resume_id)
     await repository.delete_resume(session, resume_id)
-    return str(row.storage_key)
+    await defer(session, "candidates.delete_file", storage_key=str(row.storage_key))

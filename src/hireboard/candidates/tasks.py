@@ -41,3 +41,12 @@ async def parse_resume(session: AsyncSession, resume_id: str) -> None:
     await repository.set_parsed(
         session, row.id, status="parsed", body=body, skills=skills_in_text(body), error=None
     )
+
+
+@task("candidates.delete_file", retries=10, backoff_s=3)
+async def delete_file(session: AsyncSession, storage_key: str) -> None:
+    """A file whose row is gone. Deferred in the transaction that deletes the row (a resume
+    deleted, an account erased), so it happens exactly when that commits; retried with
+    backoff while the storage fails (deleting twice is harmless), then left ``failed`` for
+    ``hireboard jobs failed``."""
+    await in_thread(storage_for(job_settings()).delete, storage_key)

@@ -299,8 +299,27 @@ async def update(
         if changed.status == "published":
             _gate(changed, rules)
         await _history(session, changed, actor, "updated", changes)
+        if changes.keys() & SCORED_FIELDS:  # applicants' match scores follow the posting
+            await defer(session, "applications.rescore_posting", posting_id=str(posting_id))
         row = changed
     return to_posting(row, settings)
+
+
+# What the candidate-to-posting match score reads (``matching.service``).
+SCORED_FIELDS = frozenset(
+    {
+        "title",
+        "description",
+        "level",
+        "workplace_type",
+        "locations",
+        "countries",
+        "required_skills",
+        "nice_to_have_skills",
+        "pay_ranges",
+        "annualisation_factors",
+    }
+)
 
 
 def _comparable(value: Any) -> Any:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 
-from fastapi import APIRouter, BackgroundTasks, Request, Response
+from fastapi import APIRouter, Response
 
 from hireboard.access.auth import ActingRead, ActingWrite, CurrentActor
 from hireboard.kit.problem import problem_responses
 from hireboard.kit.routing import JSONRoute
 from hireboard.privacy import service
-from hireboard.storage import storage_for
 
 router = APIRouter(route_class=JSONRoute, tags=["privacy"])
 
@@ -40,14 +39,9 @@ async def export(actor: CurrentActor, session: ActingRead) -> Response:
     summary="Erase the caller's account and personal data",
     responses=problem_responses(401, 403, 409),
 )
-async def erase(
-    actor: CurrentActor, session: ActingWrite, request: Request, background: BackgroundTasks
-) -> Response:
+async def erase(actor: CurrentActor, session: ActingWrite) -> Response:
     """Profile, resumes (and their files), sessions, memberships and preferences are
     deleted; applications are anonymised, so organizations keep their stages without a
     person. 409 `last_owner` when an organization would be left without an owner."""
-    keys = await service.erase(session, actor)
-    storage = storage_for(request.app.state.settings)
-    for key in keys:
-        background.add_task(storage.delete, key)
+    await service.erase(session, actor)
     return Response(status_code=204)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hireboard.access import policy
 from hireboard.access.actor import Actor
 from hireboard.organizations.errors import LastOwner
+from hireboard.worker import defer
 
 # (name in the export, SQL over rows the caller owns). Secrets (password hash, token
 # hashes, file storage keys) are left out: they are not the user's data but their locks.
@@ -66,10 +67,10 @@ async def export(session: AsyncSession, actor: Actor) -> dict[str, Any]:
     return document
 
 
-async def erase(session: AsyncSession, actor: Actor) -> list[str]:
+async def erase(session: AsyncSession, actor: Actor) -> None:
     """Erase the caller: applications anonymised (organizations keep their stages), the
-    account and everything hanging off it deleted. Returns the storage keys of the files
-    to delete once this commits. The last owner of an organization must hand it over first."""
+    account and everything hanging off it deleted, and the deletion of their files queued
+    in the same transaction. The last owner of an organization must hand it over first."""
     user_id = policy.require_user(actor)
     sole = await session.scalar(
         text(
@@ -93,4 +94,5 @@ async def erase(session: AsyncSession, actor: Actor) -> list[str]:
     )
     await session.execute(text("SELECT erase_candidate(:user)"), {"user": user_id})
     await session.execute(text("DELETE FROM users WHERE id = :user"), {"user": user_id})
-    return [str(key) for key in keys]
+    for key in keys:
+        await defer(session, "candidates.delete_file", storage_key=str(key))
