@@ -227,56 +227,21 @@ async def facets(
     if fuzzy:
         await tolerate_typos(session)
     condition = where(query, fuzzy=fuzzy)
-    table, skills = source(query).table, source(query).skills
-    # The planner's estimate first (no rows read): well above the limit, counting exactly
-    # up to it would only confirm what the estimate says, and would build the bitmap of
-    # every match of a common term (30 ms at a million postings). Twice the limit: the
-    # estimates seen at a million postings were within 10 % of the true counts.
-    plan = await session.scalar(
-        text(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {table} WHERE {condition.sql}"),  # noqa: S608
-        condition.params,
-    )
-    document = json.loads(plan) if isinstance(plan, str) else plan
-    planned = float(document[0]["Plan"]["Plan Rows"])
-    estimated = planned > 2 * exact_limit
-    if not estimated:
-        capped = await session.scalar(
-            text(
-                f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {condition.sql} "  # noqa: S608
-                "LIMIT :cap) s"
-            ),
-            {**condition.params, "cap": exact_limit + 1},
-        )
-        estimated = int(capped or 0) > exact_limit
+    table = source(query).table
+    planned, estimated = await _size(session, table, condition, exact_limit)
     # Estimated facets come from a small sample scaled to the planner's count: reading
     # thousands of scattered rows would cost more than the search itself. The text, skill
     # and country indexes (GIN) hand back a random subset of about GIN_SAMPLE of their
     # matches (``gin_fuzzy_search_limit``, for this transaction only), so a common term
     # neither builds a bitmap of a hundred thousand rows nor biases the sample to the
     # table's physical order.
-    sample = f" LIMIT {FACET_SAMPLE}" if estimated else ""
     if estimated:
         await session.execute(
             text("SELECT set_config('gin_fuzzy_search_limit', :n, true)"), {"n": str(GIN_SAMPLE)}
         )
-    result = await session.execute(
-        text(
-            "WITH hits AS MATERIALIZED (SELECT f.level, f.workplace_type, f.countries, "  # noqa: S608
-            f"{skills} AS skills FROM {table} WHERE {condition.sql}{sample}) "
-            "SELECT 'level' AS facet, level AS value, count(*) AS n FROM hits GROUP BY level "
-            "UNION ALL SELECT 'workplace_type', workplace_type, count(*) FROM hits "
-            "GROUP BY workplace_type "
-            "UNION ALL SELECT 'country', c, count(*) FROM hits, unnest(countries) c GROUP BY c "
-            "UNION ALL SELECT 'skill', s, count(*) FROM hits, unnest(skills) s "
-            "GROUP BY s"
-        ),
-        condition.params,
-    )
+    grouped = await _counted(session, query, condition, FACET_SAMPLE if estimated else None)
     if estimated:
         await session.execute(text("SELECT set_config('gin_fuzzy_search_limit', '0', true)"))
-    grouped: dict[str, list[Any]] = {name: [] for name in FACETS}
-    for row in result:
-        grouped[row.facet].append(row)
     sampled = sum(row.n for row in grouped["level"])
     scale = max(1.0, planned / sampled) if estimated and sampled else 1.0
     out: dict[str, Any] = {}
@@ -287,3 +252,55 @@ async def facets(
             for row in rows[:20]
         ]
     return out
+
+
+async def _size(
+    session: AsyncSession, table: str, condition: Where, exact_limit: int
+) -> tuple[float, bool]:
+    """The planner's row count, and whether the result is past ``exact_limit``.
+
+    The planner's estimate comes first (no rows read): well above the limit, counting
+    exactly up to it would only confirm what the estimate says, and would build the bitmap
+    of every match of a common term (30 ms at a million postings). Twice the limit: the
+    estimates seen at a million postings were within 10 % of the true counts."""
+    plan = await session.scalar(
+        text(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {table} WHERE {condition.sql}"),  # noqa: S608
+        condition.params,
+    )
+    document = json.loads(plan) if isinstance(plan, str) else plan
+    planned = float(document[0]["Plan"]["Plan Rows"])
+    if planned > 2 * exact_limit:
+        return planned, True
+    capped = await session.scalar(
+        text(
+            f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {condition.sql} "  # noqa: S608
+            "LIMIT :cap) s"
+        ),
+        {**condition.params, "cap": exact_limit + 1},
+    )
+    return planned, int(capped or 0) > exact_limit
+
+
+async def _counted(
+    session: AsyncSession, query: Query, condition: Where, sample: int | None
+) -> dict[str, list[Any]]:
+    """``(facet, value, n)`` rows per facet, over every match or the first ``sample``."""
+    found = source(query)
+    limit = f" LIMIT {int(sample)}" if sample else ""
+    result = await session.execute(
+        text(
+            "WITH hits AS MATERIALIZED (SELECT f.level, f.workplace_type, f.countries, "  # noqa: S608
+            f"{found.skills} AS skills FROM {found.table} WHERE {condition.sql}{limit}) "
+            "SELECT 'level' AS facet, level AS value, count(*) AS n FROM hits GROUP BY level "
+            "UNION ALL SELECT 'workplace_type', workplace_type, count(*) FROM hits "
+            "GROUP BY workplace_type "
+            "UNION ALL SELECT 'country', c, count(*) FROM hits, unnest(countries) c GROUP BY c "
+            "UNION ALL SELECT 'skill', s, count(*) FROM hits, unnest(skills) s "
+            "GROUP BY s"
+        ),
+        condition.params,
+    )
+    grouped: dict[str, list[Any]] = {name: [] for name in FACETS}
+    for row in result:
+        grouped[row.facet].append(row)
+    return grouped

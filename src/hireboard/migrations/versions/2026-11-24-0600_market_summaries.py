@@ -116,7 +116,20 @@ def upgrade() -> None:
             ON market_pay (currency, week, coarse_bucket, mid_annual);
         ALTER TABLE market_pay ENABLE ROW LEVEL SECURITY;
         CREATE POLICY market_pay_read ON market_pay FOR SELECT USING (true);
+    """)
+    _summary_tables()
+    _summary_triggers()
+    _replace_sync(
+        facts=_FACTS,
+        pay_columns="posting_id, role_family, currency, mid_annual, published_at",
+        pay_values="NEW.id, NEW.role_family, r->>'currency'",
+        pay_extra=", coalesce(NEW.published_at, now())",
+    )
+    _refill()
 
+
+def _summary_tables() -> None:
+    op.execute("""
         CREATE TABLE market_role_cells (
             role_family text NOT NULL,
             level text NOT NULL,
@@ -185,7 +198,11 @@ def upgrade() -> None:
         CREATE POLICY market_pay_buckets_read ON market_pay_buckets FOR SELECT USING (true);
         ALTER TABLE market_pay_weeks ENABLE ROW LEVEL SECURITY;
         CREATE POLICY market_pay_weeks_read ON market_pay_weeks FOR SELECT USING (true);
+    """)
 
+
+def _summary_triggers() -> None:
+    op.execute("""
         -- Each trigger names its transition table "changed": added rows count +1, removed -1.
         CREATE FUNCTION market_facts_summarise() RETURNS trigger
         LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
@@ -262,12 +279,9 @@ def upgrade() -> None:
             REFERENCING OLD TABLE AS changed
             FOR EACH STATEMENT EXECUTE FUNCTION market_pay_summarise();
     """)
-    _replace_sync(
-        facts=_FACTS,
-        pay_columns="posting_id, role_family, currency, mid_annual, published_at",
-        pay_values="NEW.id, NEW.role_family, r->>'currency'",
-        pay_extra=", coalesce(NEW.published_at, now())",
-    )
+
+
+def _refill() -> None:
     # Postings published before this migration: their facts taken out and added again
     # (with the new search columns) once the triggers exist, so the summaries count them.
     op.execute("""
