@@ -11,8 +11,7 @@ from __future__ import annotations
 import argparse
 
 import httpx
-
-TERMS = ["python", "kubernetes", "react", "postgresql", "terraform", "airflow", "figma", "go"]
+from latency import TERMS  # the same searches as the single-client run
 
 
 def searches() -> list[str]:

@@ -3,7 +3,9 @@
 The summary tables (migration ``0020_market_summaries``) count published postings per role
 family and level, workplace type, week, skill and organization, and pay midpoints per role
 family, currency and 2 %-wide bucket or week. Counts are sums over a few hundred rows.
-Percentiles are exact: the rank of each one (as PostgreSQL's ``percentile_cont`` needs it:
+For one role family the trigger also keeps the pay figures and weekly medians themselves,
+and everything is read in one statement (``_one_role``). For several role families
+percentiles are exact too: the rank of each one (as PostgreSQL's ``percentile_cont`` needs it:
 the two ranks around ``fraction * (n - 1)``) is located in the bucket counts, and the value
 at that rank is read from the handful of ``market_pay`` rows of that bucket through an
 index. Read sessions are one repeatable-read snapshot, so counts and rows agree.
