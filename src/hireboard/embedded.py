@@ -281,11 +281,26 @@ class _FileLock:
         self._handle.close()
 
 
-class ServeLock:
-    """Held by ``hireboard serve`` for its lifetime: one server per data directory."""
+class DataDirInUse(EmbeddedPostgresError):
+    """Another process holds the data directory's serve lock."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, holder: str, pid: str) -> None:
+        super().__init__(
+            f"{holder} is already running on {data_dir} (pid {pid}). "
+            "Stop it first, or give this one its own HIREBOARD_DATA_DIR."
+        )
+        self.holder = holder
+        self.pid = pid
+
+
+class ServeLock:
+    """Held for its lifetime by ``hireboard serve`` (one server per data directory) and by a
+    bulk load (no server may start under it). An exclusive ``flock``: the kernel drops it
+    when its process dies, so a crash leaves nothing stale. The file names the holder."""
+
+    def __init__(self, data_dir: Path, holder: str = "hireboard serve") -> None:
         self.path = data_dir / ".serve.lock"
+        self.holder = holder
         self._handle: IO[str] | None = None
 
     def acquire(self) -> None:
@@ -295,14 +310,13 @@ class ServeLock:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.seek(0)
-            holder = handle.read().strip() or "another process"
+            pid, _, holder = handle.read().strip().partition(" ")
             handle.close()
-            raise EmbeddedPostgresError(
-                f"hireboard serve is already running on {self.path.parent} (pid {holder}). "
-                "Stop it first, or give this one its own HIREBOARD_DATA_DIR."
+            raise DataDirInUse(
+                self.path.parent, holder or "hireboard serve", pid or "unknown"
             ) from None
         handle.truncate(0)
-        handle.write(str(os.getpid()))
+        handle.write(f"{os.getpid()} {self.holder}")
         handle.flush()
         self._handle = handle
 
@@ -310,6 +324,13 @@ class ServeLock:
         if self._handle is not None:
             self._handle.close()
             self._handle = None
+
+    def __enter__(self) -> ServeLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.release()
 
 
 def _ensure_system_user(name: str) -> None:

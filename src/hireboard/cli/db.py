@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from hireboard import migrate
-from hireboard.cli.runtime import database, load_settings, owner_url
+from hireboard.cli.runtime import database, load_settings, owner_url, repair_bulk_load
 
 app = typer.Typer(help="Apply, roll back and inspect database migrations.", no_args_is_help=True)
 
@@ -20,6 +20,7 @@ def upgrade(
     """Migrate the schema up to REVISION (default: the newest)."""
     with database(load_settings()) as settings:
         migrate.upgrade(settings, owner_url(settings), revision)
+        repair_bulk_load(settings)
         typer.echo(f"schema at {migrate.current_revision(settings, owner_url(settings))}")
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
+import psycopg
 import typer
 from pydantic import SecretStr, ValidationError
 
@@ -13,6 +15,9 @@ from hireboard.config import Settings
 from hireboard.embedded import EmbeddedPostgres, EmbeddedPostgresError
 from hireboard.observability.logging import configure_logging
 from hireboard.observability.tracing import configure_tracing
+from hireboard.seed.indexes import repair_interrupted_load
+
+logger = logging.getLogger("hireboard.cli")
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -66,3 +71,14 @@ def owner_url(settings: Settings) -> str:
     if settings.database_url is None:
         fail("no database configured")
     return settings.database_url.get_secret_value()
+
+
+def repair_bulk_load(settings: Settings) -> None:
+    """On start: indexes and staging table that an interrupted ``seed synthetic`` left."""
+    try:
+        repaired = repair_interrupted_load(owner_url(settings))
+    except psycopg.Error:
+        logger.warning("could not check for an interrupted bulk load", exc_info=True)
+        return
+    if repaired:
+        typer.echo(f"recreated {len(repaired)} indexes an interrupted bulk load had dropped")

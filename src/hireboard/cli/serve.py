@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hireboard import migrate
 from hireboard.app import create_app
-from hireboard.cli.runtime import database, fail, load_settings, owner_url
+from hireboard.cli.runtime import database, fail, load_settings, owner_url, repair_bulk_load
 from hireboard.config import Settings
 from hireboard.db import Database
 from hireboard.embedded import EmbeddedPostgresError, ServeLock
@@ -81,6 +81,7 @@ def serve(
         with database(settings) as ready:
             if migrate_schema:
                 migrate.upgrade(ready, owner_url(ready))
+            repair_bulk_load(ready)
             if demo and settings.embedded and asyncio.run(_queue_demo(ready)):
                 typer.echo("empty database: demo data is loading in the background (--no-demo)")
             worker = _start_worker(ready) if with_worker else None

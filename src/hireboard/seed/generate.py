@@ -1,4 +1,5 @@
 """Plausible postings, deterministic for a seed: roles, levels, places, currencies, pay.
+Ids are the exception: fresh on every run, so that loading a seed twice adds data.
 
 Pay is drawn from a log-normal distribution around a median per role family, scaled by
 level and by place (a rough cost-of-labour factor), in the place's currency and in a
@@ -127,11 +128,13 @@ def organizations(count: int, rng: random.Random) -> list[dict[str, Any]]:
         if name in names:
             name = f"{name} {len(out)}"
         names.add(name)
+        # Fresh ids (and so slugs) on every run: loading the same seed twice adds data.
+        identifier = uuid.uuid4()
         out.append(
             {
-                "id": uuid.UUID(int=rng.getrandbits(128), version=4),
+                "id": identifier,
                 "name": name,
-                "slug": "-".join(name.lower().split()) + f"-{len(out)}",
+                "slug": "-".join(name.lower().split()) + f"-{identifier.hex[:12]}",
                 "headcount": int(rng.lognormvariate(math.log(200), 1.2)) + 5,
             }
         )
@@ -196,7 +199,7 @@ def postings(
         pay_range = _pay(rng, role, level, place, employment)
         remote_from = [place.country] if workplace == "remote" else []
         yield {
-            "id": uuid.UUID(int=rng.getrandbits(128), version=4),
+            "id": uuid.uuid4(),
             "organization_id": rng.choice(organization_ids),
             "status": status,
             "title": title,
