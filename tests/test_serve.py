@@ -109,3 +109,22 @@ def test_several_workers_serve_and_stop_cleanly(database_url: str, tmp_path: Pat
     assert len(ids) == 4
     assert code == 0, output
     assert "with 2 workers" in output
+
+
+def test_a_killed_serve_takes_its_worker_with_it(database_url: str, tmp_path: Path) -> None:
+    process, url = serve(database_url, tmp_path)
+    try:
+        wait_for(url, process)
+        (worker,) = worker_children(process)
+        assert f"--parent-pid {process.pid}" in " ".join(worker.cmdline())
+        process.kill()  # SIGKILL: serve gets no chance to stop its worker
+        process.communicate(timeout=10)
+        gone, alive = psutil.wait_procs([worker], timeout=5)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    for orphan in alive:
+        orphan.kill()
+    assert alive == [], "the worker outlived its serve"
+    assert gone == [worker]

@@ -13,16 +13,26 @@ from hireboard.cli.runtime import database, fail, load_settings, owner_url
 from hireboard.config import Settings
 from hireboard.db import Database
 from hireboard.worker import repository
-from hireboard.worker.runner import run_worker
+from hireboard.worker.parent import exit_with_parent
+from hireboard.worker.runner import DatabaseUnreachable, run_worker
 
 app = typer.Typer(help="Inspect and repair background jobs.", no_args_is_help=True)
 T = TypeVar("T")
 
 
-def worker() -> None:
+def worker(
+    parent_pid: Annotated[
+        int | None, typer.Option(hidden=True, help="Stop when this process (serve) ends.")
+    ] = None,
+) -> None:
     """Run background-job workers alone (``serve`` runs one too unless --no-worker)."""
+    if parent_pid is not None:
+        exit_with_parent(parent_pid)  # first: serve may be killed while we start
     with database(load_settings()) as settings:
-        asyncio.run(run_worker(settings, owner_url(settings)))
+        try:
+            asyncio.run(run_worker(settings, owner_url(settings), parent_pid=parent_pid))
+        except DatabaseUnreachable as exc:
+            fail(f"the worker stopped: the database is unreachable ({exc})")
 
 
 def _in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:

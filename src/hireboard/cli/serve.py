@@ -112,10 +112,13 @@ async def _queue_demo(settings: Settings) -> bool:
 
 
 def _start_worker(settings: Settings) -> subprocess.Popen[bytes]:
-    """The worker runs as a child in serve's process group, on the database serve resolved."""
+    """The worker runs as a child in serve's process group, on the database serve resolved;
+    it ends when serve does, even when serve is killed (``--parent-pid``)."""
     env = {**os.environ, "HIREBOARD_DATABASE_URL": owner_url(settings)}
-    return subprocess.Popen(
-        [sys.executable, "-m", "hireboard", "worker"], env=env, stdin=subprocess.DEVNULL
+    return subprocess.Popen(  # noqa: S603 - our interpreter and module; the only variable is our pid
+        [sys.executable, "-m", "hireboard", "worker", "--parent-pid", str(os.getpid())],
+        env=env,
+        stdin=subprocess.DEVNULL,
     )
 
 
