@@ -7,10 +7,13 @@ import random
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import psycopg
 import pytest
 
+from hireboard.seed import load
 from hireboard.seed.generate import organizations, postings
 from hireboard.seed.indexes import LOAD_LOCK_KEY, drop_indexes, repair_interrupted_load
 from hireboard.seed.load import _POSTING_COLUMNS, _copy_value, load_synthetic
@@ -88,14 +91,30 @@ def _publish_while_blocked(url: str, posting_id: uuid.UUID, gate: psycopg.Connec
         gate.commit()  # the loader goes on
 
 
-def test_an_interrupted_copy_leaves_every_index_and_no_staging_table(fresh: str) -> None:
+def _interrupted_after(rows: int) -> Callable[..., Iterator[dict[str, Any]]]:
+    def generate(*args: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        for index, row in enumerate(postings(*args, **kwargs)):
+            if index == rows:
+                raise KeyboardInterrupt  # Ctrl-C with a COPY in flight
+            yield row
+
+    return generate
+
+
+def _interrupt(done: int) -> None:
+    raise KeyboardInterrupt  # Ctrl-C between two COPY batches
+
+
+@pytest.mark.parametrize("where", ["between batches", "inside a batch"])
+def test_an_interrupted_copy_leaves_every_index_and_no_staging_table(
+    fresh: str, where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     before = indexes(fresh)
-
-    def interrupt(done: int) -> None:
-        raise KeyboardInterrupt
-
+    progress = _interrupt if where == "between batches" else None
+    if where == "inside a batch":
+        monkeypatch.setattr(load, "postings", _interrupted_after(150))
     with pytest.raises(KeyboardInterrupt):
-        load_synthetic(fresh, 500, batch=100, progress=interrupt)
+        load.load_synthetic(fresh, 500, batch=100, progress=progress)
     assert indexes(fresh) == before
     assert leftovers(fresh) == []
     assert count(fresh, "postings") == 0
