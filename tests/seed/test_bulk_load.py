@@ -46,7 +46,7 @@ def _wait_for_blocked_insert(url: str) -> None:
         while time.monotonic() < deadline:
             row = conn.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO postings%%'"
+                "AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO postings%'"
             ).fetchone()
             if row and row[0]:
                 return

@@ -198,7 +198,7 @@ def _insert_from_staging(
             conn.execute(_INSERT_FACTS)
             conn.execute(_INSERT_PAY)
         else:
-            logger.warning("bulk load with row triggers on: no right to set the replica role")
+            logger.warning("bulk load with row triggers on (slower): replica role not used")
             conn.execute(_INSERT_POSTINGS)
 
 
