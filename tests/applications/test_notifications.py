@@ -75,3 +75,17 @@ def job_done(database_url: str, application_id: str) -> bool:
             (application_id,),
         ).fetchone()
     return row is not None and row[0] == "succeeded"
+
+
+async def test_a_member_who_applies_is_not_asked_to_review_their_own_application(
+    client: httpx.AsyncClient, world: World, app: FastAPI, database_url: str
+) -> None:
+    posting = await publish(client, world, draft())
+    resume_id = await resume(client, world, "recruiter")
+    applied = await apply(client, world, posting, resume_id, **world.headers("recruiter"))
+    assert applied.status_code == 201, applied.text
+    recruiter, owner = world.email("recruiter"), world.email("owner")
+    async with worker(app.state.settings, database_url):
+        await eventually(lambda: mails(app, recruiter) and mails(app, owner))
+    assert [m["Subject"] for m in mails(app, recruiter)] == ["Application received"]
+    assert mails(app, owner)[0]["Subject"].startswith("New application")

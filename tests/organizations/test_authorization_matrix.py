@@ -81,11 +81,13 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("POST", ORG + "/invitations"): expect(
         MANAGERS, success=201, body={"email": "new-person@example.com", "role": "recruiter"}
     ),
+    ("GET", ORG + "/invitations/{invitation_id}"): expect({*MANAGERS, "platform_admin"}),
     ("DELETE", ORG + "/invitations/{invitation_id}"): expect(MANAGERS, success=204),
     ("GET", ORG + "/api-keys"): expect({*MANAGERS, "platform_admin"}),
     ("POST", ORG + "/api-keys"): expect(
         MANAGERS, success=201, body={"name": "ats", "scopes": ["postings:read"]}
     ),
+    ("GET", ORG + "/api-keys/{key_id}"): expect({*MANAGERS, "platform_admin"}),
     ("DELETE", ORG + "/api-keys/{key_id}"): expect(MANAGERS, success=204),
     ("GET", ORG + "/audit-log"): expect({*MANAGERS, "platform_admin"}),
     ("POST", ORG + "/templates"): expect(
@@ -112,6 +114,10 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("POST", POSTING_PATH + "/reports"): expect(
         set(), body={"reason": "spam"}, sees=frozenset({"api_key"})
     ),
+    # A report is its reporter's (the world's candidate) and the moderators'.
+    ("GET", POSTING_PATH + "/reports/{report_id}"): expect(
+        {"candidate", "platform_admin"}, sees=frozenset({"api_key"})
+    ),
     ("POST", POSTING_PATH + "/takedown"): expect({"platform_admin"}, sees=frozenset()),
     ("GET", "/v1/market/roles/{role_family}"): expect(set(ALL_CALLERS)),
     # The world's posting is a draft: nobody can apply to it.
@@ -128,9 +134,11 @@ EXPECTED: dict[tuple[str, str], Expect] = {
         success=201,
         body={"key": "phone_screen", "name": "Phone screen", "category": "screening"},
     ),
+    ("GET", ORG + "/pipeline-stages/{key}"): expect({*MEMBERS, "platform_admin"}),
     ("PATCH", ORG + "/pipeline-stages/{key}"): expect(MANAGERS, body={"name": "New"}),
     ("POST", APPLICATION + "/notes"): expect(MEMBERS, success=201, body={"body": "Good."}),
     ("GET", APPLICATION + "/notes"): expect({*MEMBERS, "platform_admin"}),
+    ("GET", APPLICATION + "/notes/{note_id}"): expect({*MEMBERS, "platform_admin"}),
     ("GET", ORG + "/applications"): expect({*MEMBERS, "platform_admin"}),
     ("PUT", APPLICATION + "/self-identification"): expect(
         {"candidate"}, success=204, body={"gender": "decline"}, sees=frozenset({"api_key"})
@@ -201,6 +209,8 @@ def concrete(path: str, world: World, target_user: str) -> str:
         role_family="backend-engineer",
         resume_id=world.resume_id,
         application_id=world.application_id,
+        note_id=world.note_id,
+        report_id=world.report_id,
         key="applied",
         version=1,
     )

@@ -23,3 +23,8 @@ class ApiKeyNotAllowed(Forbidden):
 class EmailNotVerified(Forbidden):
     code = "email_not_verified"
     title = "Verify your email address first"
+
+
+class ConflictOfInterest(Forbidden):
+    code = "conflict_of_interest"
+    title = "This is your own application"

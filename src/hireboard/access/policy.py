@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from hireboard.access.actor import Actor, Role
 from hireboard.access.errors import (
     ApiKeyNotAllowed,
+    ConflictOfInterest,
     EmailNotVerified,
     InsufficientScope,
     NotAllowed,
@@ -85,6 +86,18 @@ def authorize(
     if role is None and not actor.platform_admin:
         raise NotAllowed(f"Only members of the organization may {permission.action}.")
     raise NotAllowed(f"{who} may not {permission.action}.")
+
+
+def refuse_own_application(actor: Actor, candidate_id: uuid.UUID | None) -> None:
+    """403 ``conflict_of_interest`` when the caller is the applicant: a member who applied
+    to their own organization never sees its pipeline side of their application (notes,
+    ratings, stage moves). Call it after ``authorize``, so a plain candidate still gets 404;
+    the candidate routes keep showing them their application as a candidate."""
+    if actor.user_id is not None and actor.user_id == candidate_id:
+        raise ConflictOfInterest(
+            "You applied here: colleagues handle your application; you follow it as a "
+            "candidate (GET /v1/me/applications)."
+        )
 
 
 def require_user(actor: Actor) -> uuid.UUID:

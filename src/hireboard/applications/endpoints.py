@@ -35,6 +35,14 @@ from hireboard.postings import repository as postings
 from hireboard.postings.errors import PostingNotFound
 
 router = APIRouter(route_class=JSONRoute, tags=["applications"])
+
+
+def _url(request: Request, path: str) -> str:
+    """An absolute link: from the configured public URL, never the request's Host."""
+    settings: Settings = request.app.state.settings
+    return settings.base_url + path
+
+
 StageKeyPath = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 _ERRORS = problem_responses(401, 403, 404, 409, 422)
 
@@ -138,10 +146,30 @@ async def pipeline_stages(
     responses=_ERRORS,
 )
 async def add_stage(
-    organization_id: uuid.UUID, body: StageCreate, actor: CurrentActor, session: ActingWrite
+    organization_id: uuid.UUID,
+    body: StageCreate,
+    actor: CurrentActor,
+    session: ActingWrite,
+    request: Request,
+    response: Response,
 ) -> Stage:
     """A new key in one of the seven categories; 409 when the key exists."""
-    return await service.add_stage(session, actor, organization_id, body)
+    stage = await service.add_stage(session, actor, organization_id, body)
+    path = f"/v1/organizations/{organization_id}/pipeline-stages/{stage.key}"
+    response.headers["Location"] = _url(request, path)
+    return stage
+
+
+@router.get(
+    "/v1/organizations/{organization_id}/pipeline-stages/{key}",
+    summary="One pipeline stage",
+    responses=_ERRORS,
+)
+async def get_stage(
+    organization_id: uuid.UUID, key: StageKeyPath, actor: CurrentActor, session: ActingRead
+) -> Stage:
+    """404 `stage_not_found` when the pipeline has no such key."""
+    return await service.stage(session, actor, organization_id, key)
 
 
 @router.patch(
@@ -167,10 +195,32 @@ async def rename_stage(
     responses=_ERRORS,
 )
 async def add_note(
-    application_id: uuid.UUID, body: NoteCreate, actor: CurrentActor, session: ActingWrite
+    application_id: uuid.UUID,
+    body: NoteCreate,
+    actor: CurrentActor,
+    session: ActingWrite,
+    request: Request,
+    response: Response,
 ) -> Note:
-    """Never shown to the candidate."""
-    return await service.add_note(session, actor, application_id, body)
+    """Never shown to the candidate, nor to a member on their own application (403
+    `conflict_of_interest`)."""
+    note = await service.add_note(session, actor, application_id, body)
+    response.headers["Location"] = _url(
+        request, f"/v1/applications/{application_id}/notes/{note.id}"
+    )
+    return note
+
+
+@router.get(
+    "/v1/applications/{application_id}/notes/{note_id}",
+    summary="One of the organization's notes on an application",
+    responses=_ERRORS,
+)
+async def get_note(
+    application_id: uuid.UUID, note_id: uuid.UUID, actor: CurrentActor, session: ActingRead
+) -> Note:
+    """404 `note_not_found` when the application has no such note."""
+    return await service.note(session, actor, application_id, note_id)
 
 
 @router.get(

@@ -33,3 +33,8 @@ class FinalStage(Conflict):
 class UnknownStage(ValidationFailed):
     code = "unknown_stage"
     title = "The organization's pipeline has no such stage"
+
+
+class NoteNotFound(NotFound):
+    code = "note_not_found"
+    title = "Note not found"

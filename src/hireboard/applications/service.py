@@ -19,6 +19,7 @@ from hireboard.applications.errors import (
     ApplicationNotFound,
     ApplyElsewhere,
     FinalStage,
+    NoteNotFound,
     PostingNotOpen,
     UnknownStage,
 )
@@ -89,6 +90,13 @@ async def stages(session: AsyncSession, actor: Actor, organization_id: uuid.UUID
             for i, k in enumerate(DEFAULT_STAGES, start=1)
         ]
     return [Stage.model_validate(r, from_attributes=True) for r in rows]
+
+
+async def stage(session: AsyncSession, actor: Actor, organization_id: uuid.UUID, key: str) -> Stage:
+    for found in await stages(session, actor, organization_id):
+        if found.key == key:
+            return found
+    raise StageNotFound()
 
 
 def for_organization(row: Row[Any]) -> ApplicationForOrganization:
@@ -242,9 +250,10 @@ async def withdraw(
     session: AsyncSession, actor: Actor, application_id: uuid.UUID
 ) -> ApplicationForCandidate:
     user_id = policy.require_user(actor)
-    row = await _get(session, application_id, lock=True)
-    if row.candidate_id != user_id:
+    seen = await _get(session, application_id)
+    if seen.candidate_id != user_id:
         raise ApplicationNotFound()
+    row = await _get(session, application_id, lock=True)
     await _move(session, row, "withdrawn", "withdrawn", user_id, "withdrawn by the candidate")
     return for_candidate(await _get(session, application_id))
 
@@ -282,6 +291,9 @@ async def transition(
 ) -> ApplicationForOrganization:
     seen = await _get(session, application_id)
     policy.authorize(actor, seen.organization_id, MOVE, ApplicationNotFound)
+    policy.refuse_own_application(actor, seen.candidate_id)
+    # Locked only now: under row-level security FOR UPDATE hides the row from a caller
+    # the update policy refuses, which would answer 404 where the policy says 403.
     row = await _get(session, application_id, lock=True)
     await ensure_stages(session, row.organization_id)
     found = await session.execute(
@@ -367,8 +379,7 @@ async def rename_stage(
 async def add_note(
     session: AsyncSession, actor: Actor, application_id: uuid.UUID, body: NoteCreate
 ) -> Note:
-    row = await _get(session, application_id)
-    policy.authorize(actor, row.organization_id, MOVE, ApplicationNotFound)
+    row = await _pipeline_side(session, actor, application_id, MOVE)
     result = await session.execute(
         text(
             "INSERT INTO application_notes (application_id, organization_id, author_id, body, "
@@ -388,16 +399,40 @@ async def add_note(
 
 async def notes(session: AsyncSession, actor: Actor, application_id: uuid.UUID) -> list[Note]:
     """The organization's only: a candidate asking gets 404, as if there were none."""
-    row = await _get(session, application_id)
-    policy.authorize(actor, row.organization_id, READ, ApplicationNotFound)
+    await _pipeline_side(session, actor, application_id, READ)
     result = await session.execute(
-        text(
-            "SELECT id, author_id, body, rating, created_at FROM application_notes "
-            "WHERE application_id = :id ORDER BY created_at, id"
-        ),
+        text(_NOTE + "WHERE application_id = :id ORDER BY created_at, id"),
         {"id": application_id},
     )
     return [Note.model_validate(r, from_attributes=True) for r in result]
+
+
+async def note(
+    session: AsyncSession, actor: Actor, application_id: uuid.UUID, note_id: uuid.UUID
+) -> Note:
+    """One note, where ``POST .../notes`` points its ``Location``."""
+    await _pipeline_side(session, actor, application_id, READ)
+    result = await session.execute(
+        text(_NOTE + "WHERE application_id = :application AND id = :id"),
+        {"application": application_id, "id": note_id},
+    )
+    row = result.one_or_none()
+    if row is None:
+        raise NoteNotFound()
+    return Note.model_validate(row, from_attributes=True)
+
+
+_NOTE = "SELECT id, author_id, body, rating, created_at FROM application_notes "
+
+
+async def _pipeline_side(
+    session: AsyncSession, actor: Actor, application_id: uuid.UUID, permission: policy.Permission
+) -> Row[Any]:
+    """The application as its organization sees it: never to its own applicant."""
+    row = await _get(session, application_id)
+    policy.authorize(actor, row.organization_id, permission, ApplicationNotFound)
+    policy.refuse_own_application(actor, row.candidate_id)
+    return row
 
 
 async def list_for_organization(
@@ -417,6 +452,8 @@ async def list_for_organization(
     result = await session.execute(
         text(
             _SELECT + "WHERE a.organization_id = :org "  # noqa: S608
+            # A member's own application stays out of their pipeline view.
+            "AND a.candidate_id IS DISTINCT FROM CAST(:me AS uuid) "
             "AND (CAST(:posting AS uuid) IS NULL OR a.posting_id = :posting) "
             "AND (cardinality(CAST(:stages AS text[])) = 0 OR a.stage_key = ANY(:stages)) "
             "AND (CAST(:since AS timestamptz) IS NULL OR a.created_at >= :since) "
@@ -431,6 +468,7 @@ async def list_for_organization(
         ),
         {
             "org": organization_id,
+            "me": actor.user_id,
             "posting": posting_id,
             "stages": stages,
             "since": since,

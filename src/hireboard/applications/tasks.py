@@ -42,9 +42,11 @@ async def received(session: AsyncSession, application_id: str) -> None:
     members = await session.execute(
         text(
             "SELECT user_id FROM organization_members WHERE organization_id = :org "
-            "AND role IN ('owner', 'admin', 'recruiter') ORDER BY user_id"
+            "AND role IN ('owner', 'admin', 'recruiter') "
+            # A member who applied is the candidate here, never a reviewer.
+            "AND user_id IS DISTINCT FROM :candidate ORDER BY user_id"
         ),
-        {"org": row.organization_id},
+        {"org": row.organization_id, "candidate": row.candidate_id},
     )
     for member in members.scalars().all():
         await notify(

@@ -192,8 +192,20 @@ async def invite(
 ) -> Invitation:
     """The link is emailed by a background job; a pending invitation to the address is replaced."""
     invitation = await service.invite(session, actor, _settings(request), organization_id, body)
-    _created(response, request, f"/v1/organizations/{organization_id}/invitations")
+    _created(response, request, f"/v1/organizations/{organization_id}/invitations/{invitation.id}")
     return invitation
+
+
+@router.get(
+    "/v1/organizations/{organization_id}/invitations/{invitation_id}",
+    summary="One invitation (owners and admins)",
+    responses=_READ_ERRORS,
+)
+async def get_invitation(
+    organization_id: OrgId, invitation_id: uuid.UUID, actor: CurrentActor, session: ActingRead
+) -> Invitation:
+    """With its status (pending, accepted, revoked, expired); never its token."""
+    return await service.get_invitation(session, actor, organization_id, invitation_id)
 
 
 @router.delete(
@@ -262,9 +274,21 @@ async def create_api_key(
     created = await service.create_api_key(
         session, actor, _settings(request), organization_id, body
     )
-    _created(response, request, f"/v1/organizations/{organization_id}/api-keys")
+    _created(response, request, f"/v1/organizations/{organization_id}/api-keys/{created.id}")
     response.headers["Cache-Control"] = "no-store"
     return created
+
+
+@router.get(
+    "/v1/organizations/{organization_id}/api-keys/{key_id}",
+    summary="One API key (never its secret)",
+    responses=_READ_ERRORS,
+)
+async def get_api_key(
+    organization_id: OrgId, key_id: uuid.UUID, actor: CurrentActor, session: ActingRead
+) -> ApiKey:
+    """Revoked and expired keys too."""
+    return await service.get_api_key(session, actor, organization_id, key_id)
 
 
 @router.delete(

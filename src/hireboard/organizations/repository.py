@@ -362,6 +362,16 @@ async def list_api_keys(
     return await _newest_first(session, _API_KEY, organization_id, after, limit)
 
 
+async def get_api_key(
+    session: AsyncSession, organization_id: uuid.UUID, key_id: uuid.UUID
+) -> Row[Any] | None:
+    result = await session.execute(
+        text(_API_KEY + "WHERE id = :id AND organization_id = :org"),
+        {"id": key_id, "org": organization_id},
+    )
+    return result.one_or_none()
+
+
 async def revoke_api_key(
     session: AsyncSession, organization_id: uuid.UUID, key_id: uuid.UUID
 ) -> Row[Any] | None:

@@ -323,6 +323,16 @@ async def list_invitations(
     return [_invitation(row) for row in rows]
 
 
+async def get_invitation(
+    session: AsyncSession, actor: Actor, organization_id: uuid.UUID, invitation_id: uuid.UUID
+) -> Invitation:
+    policy.authorize(actor, organization_id, policy.READ_INVITATIONS, OrganizationNotFound)
+    row = await repository.get_invitation(session, invitation_id)
+    if row is None or row.organization_id != organization_id:
+        raise InvitationNotFound()
+    return _invitation(row)
+
+
 async def revoke_invitation(
     session: AsyncSession, actor: Actor, organization_id: uuid.UUID, invitation_id: uuid.UUID
 ) -> None:
@@ -455,6 +465,16 @@ async def list_api_keys(
     await _get(session, organization_id)
     rows = await repository.list_api_keys(session, organization_id, after, limit)
     return [_api_key(row) for row in rows]
+
+
+async def get_api_key(
+    session: AsyncSession, actor: Actor, organization_id: uuid.UUID, key_id: uuid.UUID
+) -> ApiKey:
+    policy.authorize(actor, organization_id, policy.READ_API_KEYS, OrganizationNotFound)
+    row = await repository.get_api_key(session, organization_id, key_id)
+    if row is None:
+        raise ApiKeyNotFound()
+    return _api_key(row)
 
 
 async def revoke_api_key(

@@ -362,10 +362,30 @@ async def posting_history(
     responses=_WRITE_ERRORS,
 )
 async def report_posting(
-    posting_id: uuid.UUID, body: ReportCreate, actor: CurrentActor, session: ActingWrite
+    posting_id: uuid.UUID,
+    body: ReportCreate,
+    actor: CurrentActor,
+    session: ActingWrite,
+    request: Request,
+    response: Response,
 ) -> Report:
     """Any signed-in user, for a public posting."""
-    return await service.report(session, actor, posting_id, body)
+    report = await service.report(session, actor, posting_id, body)
+    path = f"/v1/postings/{posting_id}/reports/{report.id}"
+    response.headers["Location"] = _settings(request).base_url + path
+    return report
+
+
+@router.get(
+    "/v1/postings/{posting_id}/reports/{report_id}",
+    summary="One report (its reporter and the moderators)",
+    responses=_READ_ERRORS,
+)
+async def get_report(
+    posting_id: uuid.UUID, report_id: uuid.UUID, actor: CurrentActor, session: ActingRead
+) -> Report:
+    """404 `report_not_found` to anyone but its reporter and platform admins."""
+    return await service.get_report(session, actor, posting_id, report_id)
 
 
 @router.post(

@@ -28,3 +28,8 @@ class PostingRemoved(Conflict):
 class ClosesAtPassed(Conflict):
     code = "closes_at_passed"
     title = "The application deadline has passed"
+
+
+class ReportNotFound(NotFound):
+    code = "report_not_found"
+    title = "Report not found"

@@ -203,6 +203,20 @@ async def add_report(
     return result.one()
 
 
+async def get_report(
+    session: AsyncSession, posting_id: uuid.UUID, report_id: uuid.UUID
+) -> Row[Any] | None:
+    """Row-level security shows a report to its reporter and platform admins only."""
+    result = await session.execute(
+        text(
+            "SELECT id, posting_id, reason, details, created_at FROM posting_reports "
+            "WHERE posting_id = :posting AND id = :id"
+        ),
+        {"posting": posting_id, "id": report_id},
+    )
+    return result.one_or_none()
+
+
 async def expire_due(session: AsyncSession) -> Sequence[Row[Any]]:
     """Published postings past their deadline become expired; the ones changed."""
     result = await session.execute(

@@ -26,6 +26,7 @@ from hireboard.postings.errors import (
     PostingNotCompliant,
     PostingNotFound,
     PostingRemoved,
+    ReportNotFound,
 )
 from hireboard.postings.schemas import (
     HistoryEntry,
@@ -202,16 +203,33 @@ async def _history(
     )
 
 
-async def _load(
-    session: AsyncSession, actor: Actor, posting_id: uuid.UUID, *, lock: bool = False
-) -> Row[Any]:
+async def _load(session: AsyncSession, actor: Actor, posting_id: uuid.UUID) -> Row[Any]:
     """The posting if the caller may see it: public ones to all, others to the organization."""
-    row = await repository.get(session, posting_id, lock=lock)
+    row = await repository.get(session, posting_id)
     if row is None:
         raise PostingNotFound()
     if row.status not in PUBLIC:
         policy.authorize(actor, row.organization_id, READ, PostingNotFound)
     return row
+
+
+async def _lock(session: AsyncSession, posting_id: uuid.UUID) -> Row[Any]:
+    """The posting row-locked, once the caller is known to be allowed. Under row-level
+    security ``FOR UPDATE`` returns no row to a caller the update policy refuses, so it
+    never decides visibility: that would turn a 403 into a 404."""
+    row = await repository.get(session, posting_id, lock=True)
+    if row is None:  # deleted since the plain read
+        raise PostingNotFound()
+    return row
+
+
+async def _load_for_write(session: AsyncSession, actor: Actor, posting_id: uuid.UUID) -> Row[Any]:
+    """Visible (plain read), then allowed (404 vs 403 by the policy), then locked."""
+    seen = await _load(session, actor, posting_id)
+    policy.authorize(
+        actor, seen.organization_id, WRITE, PostingNotFound, public=seen.status in PUBLIC
+    )
+    return await _lock(session, posting_id)
 
 
 async def _from_template(
@@ -279,10 +297,7 @@ async def update(
     body: PostingFields,
 ) -> Posting:
     """Fields sent replace the posting's; a published posting must stay compliant."""
-    row = await _load(session, actor, posting_id, lock=True)
-    policy.authorize(
-        actor, row.organization_id, WRITE, PostingNotFound, public=row.status in PUBLIC
-    )
+    row = await _load_for_write(session, actor, posting_id)
     if row.status == "removed":
         raise PostingRemoved("A removed posting cannot change.")
     current = _current(row)
@@ -348,10 +363,7 @@ async def transition(
     posting_id: uuid.UUID,
     action: str,
 ) -> Posting:
-    row = await _load(session, actor, posting_id, lock=True)
-    policy.authorize(
-        actor, row.organization_id, WRITE, PostingNotFound, public=row.status in PUBLIC
-    )
+    row = await _load_for_write(session, actor, posting_id)
     if row.status == "removed":
         raise PostingRemoved("A removed posting cannot change.")
     allowed, target, stamp = TRANSITIONS[action]
@@ -405,15 +417,27 @@ async def report(
     return Report.model_validate(created, from_attributes=True)
 
 
+async def get_report(
+    session: AsyncSession, actor: Actor, posting_id: uuid.UUID, report_id: uuid.UUID
+) -> Report:
+    """Its reporter's and the moderators' (platform admins) only; 404 to anyone else."""
+    policy.require_user(actor)
+    found = await repository.get_report(session, posting_id, report_id)
+    if found is None:
+        raise ReportNotFound()
+    return Report.model_validate(found, from_attributes=True)
+
+
 async def takedown(
     session: AsyncSession, actor: Actor, settings: Settings, posting_id: uuid.UUID
 ) -> Posting:
     """Platform admins only: the posting leaves search and feeds; the organization is told."""
-    row = await repository.get(session, posting_id, lock=True)
-    if row is None or (row.status not in PUBLIC and not actor.platform_admin):
+    seen = await repository.get(session, posting_id)
+    if seen is None or (seen.status not in PUBLIC and not actor.platform_admin):
         raise PostingNotFound()
     if not actor.platform_admin:
         raise NotAllowed("Only platform admins take postings down.")
+    row = await _lock(session, posting_id)
     if row.status == "removed":
         return to_posting(row, settings)
     await repository.set_status(session, posting_id, "removed", stamp="removed_at")
