@@ -23,6 +23,7 @@ from hireboard.applications.schemas import (
     NoteCreate,
     Stage,
     StageCreate,
+    StageKey,
     StageUpdate,
     Transition,
 )
@@ -194,11 +195,16 @@ class Filters:
 
 
 def _filters(
-    stage: Annotated[list[str] | None, Query(max_length=20, description="Stage keys.")] = None,
+    stage: Annotated[list[StageKey] | None, Query(max_length=20, description="Stage keys.")] = None,
     min_rating: Annotated[int | None, Query(ge=1, le=5, description="Average rating.")] = None,
     min_match_score: Annotated[
         float | None,
-        Query(ge=0, le=1, description="Match score at or above (unscored ones are left out)."),
+        Query(
+            ge=0,
+            le=1,
+            allow_inf_nan=False,
+            description="Match score at or above (unscored ones are left out).",
+        ),
     ] = None,
     since: Annotated[datetime | None, Query(description="Applied at or after.")] = None,
 ) -> Filters:
