@@ -53,6 +53,10 @@ def _refuse(found: re.Match[str]) -> PydanticCustomError:
     )
 
 
+def single_line_ok(value: str) -> bool:
+    return _SINGLE_LINE_BAD.search(value) is None
+
+
 def single_line(value: Any) -> Any:
     """Refuses control characters in a ``str`` (other types fail the type check after)."""
     if isinstance(value, str) and (found := _SINGLE_LINE_BAD.search(value)):
