@@ -57,6 +57,12 @@ def single_line_ok(value: str) -> bool:
     return _SINGLE_LINE_BAD.search(value) is None
 
 
+def without_controls(value: str) -> str:
+    """``value`` with its control characters dropped: for text a client cannot retype, such
+    as an uploaded file's name."""
+    return _SINGLE_LINE_BAD.sub("", value)
+
+
 def single_line(value: Any) -> Any:
     """Refuses control characters in a ``str`` (other types fail the type check after)."""
     if isinstance(value, str) and (found := _SINGLE_LINE_BAD.search(value)):
