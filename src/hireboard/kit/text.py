@@ -4,7 +4,8 @@ Control characters (Unicode category Cc: U+0000-U+001F and U+007F-U+009F) are re
 422 naming the field, since PostgreSQL cannot store NUL, and CR/LF in a single-line value
 (a name, a title) ends up in mail headers, logs and CSV exports. Multi-line text allows
 tab and newline; a CR LF pair is normalised to LF (what a browser's textarea sends in a
-form), a lone CR is refused. Lone surrogates are refused too: they are not UTF-8.
+form), a lone CR is refused; text whose code-point offsets are reported back (the
+checker's) keeps its CR LF pairs. Lone surrogates are refused too: they are not UTF-8.
 
 The rule is stated in the JSON schema as a ``pattern`` (ECMA-262 and Rust regex agree on
 it), so the OpenAPI document says what the code enforces.
