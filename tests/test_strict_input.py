@@ -127,9 +127,23 @@ async def test_strings_still_parse_as_ids_and_times(
         ("country=USA", ("query", "country", 0)),
         ("remote_from=U$", ("query", "remote_from", 0)),
         ("skill=%0A", ("query", "skill", 0)),
+        ("updated_since=1700000000", ("query", "updated_since")),
+        ("updated_since=2026-01-01T00:00:00", ("query", "updated_since")),
+        ("posted_since=0", ("query", "posted_since")),
     ],
 )
 async def test_query_junk_is_refused(
     client: httpx.AsyncClient, query: str, loc: tuple[Any, ...]
 ) -> None:
     assert loc in locs(await client.get(f"/v1/postings?{query}"))
+
+
+async def test_a_time_without_a_zone_is_refused(client: httpx.AsyncClient, world: World) -> None:
+    """RFC 3339 or nothing: a bare number would be a Unix time, a naive time a guess."""
+    for expires_at in ("2099-01-01T00:00:00", 4070908800, "4070908800"):
+        response = await client.post(
+            f"/v1/organizations/{world.organization_id}/api-keys",
+            json={"name": "ci", "scopes": ["postings:read"], "expires_at": expires_at},
+            headers=world.headers("owner"),
+        )
+        assert locs(response) == {("body", "expires_at")}

@@ -210,3 +210,17 @@ async def test_a_forged_cursor_carrying_nul_is_refused(client: httpx.AsyncClient
     response = await client.get("/v1/postings", params={"cursor": forged})
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_cursor"
+
+
+async def test_a_line_break_in_an_organization_name_is_422(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """It answered 201, then the invitation email's Subject broke and killed the job."""
+    response = await client.post(
+        "/v1/organizations",
+        json={"name": "Acme\r\nBcc: victim@example.com"},
+        headers=world.headers("owner"),
+    )
+    assert response.status_code == 422
+    assert [e["loc"] for e in response.json()["errors"]] == [["body", "name"]]
+    assert response.json()["errors"][0]["code"] == "control_character"

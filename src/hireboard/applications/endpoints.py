@@ -32,6 +32,7 @@ from hireboard.kit.idempotency import idempotent
 from hireboard.kit.pagination import Page, PageRequest, Paging
 from hireboard.kit.problem import problem_responses
 from hireboard.kit.routing import JSONRoute
+from hireboard.kit.text import Timestamp
 from hireboard.postings import repository as postings
 from hireboard.postings.errors import PostingNotFound
 
@@ -206,7 +207,7 @@ def _filters(
             description="Match score at or above (unscored ones are left out).",
         ),
     ] = None,
-    since: Annotated[datetime | None, Query(description="Applied at or after.")] = None,
+    since: Annotated[Timestamp | None, Query(description="Applied at or after.")] = None,
 ) -> Filters:
     return Filters(list(stage or []), min_rating, min_match_score, since)
 

@@ -124,18 +124,42 @@ SkillText = Annotated[str, Text(60, min_length=1)]
 Url = Annotated[AnyHttpUrl, Field(max_length=2000), Strict(False), BeforeValidator(single_line)]
 
 
-def _string_only(kind: str) -> Any:
+_SHAPES = {
+    "uuid": re.compile(r"[0-9A-Fa-f-]{32,36}"),
+    # RFC 3339: a date, or a date and time with its offset (a bare number or a time without
+    # a zone would be read as a Unix time or in the server's zone).
+    "date": re.compile(r"\d{4}-\d{2}-\d{2}"),
+    "datetime": re.compile(
+        r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:\d{2})"
+    ),
+}
+_EXAMPLES = {
+    "uuid": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+    "date": "2026-12-31",
+    "datetime": "2026-12-31T23:59:00Z",
+}
+
+
+def _rfc(kind: str) -> Any:
+    """Only the string form JSON clients send (UUID or RFC 3339), then the usual parsing."""
+
     def check(value: Any) -> Any:
-        if isinstance(value, bool | int | float):
-            raise PydanticCustomError(f"{kind}_type", f"give {kind} as a string")
-        return single_line(value)
+        if isinstance(value, str) and _SHAPES[kind].fullmatch(value):
+            return value
+        if isinstance(value, uuid.UUID | datetime | date):
+            return value  # already parsed (a caller in Python)
+        raise PydanticCustomError(
+            f"{kind}_format",
+            "give a {kind} like {example}",
+            {"kind": kind, "example": _EXAMPLES[kind]},
+        )
 
     return BeforeValidator(check)
 
 
-Uuid = Annotated[uuid.UUID, Strict(False), _string_only("uuid")]
-Timestamp = Annotated[datetime, Strict(False), _string_only("datetime")]
-Day = Annotated[date, Strict(False), _string_only("date")]
+Uuid = Annotated[uuid.UUID, Strict(False), _rfc("uuid")]
+Timestamp = Annotated[datetime, Strict(False), _rfc("datetime")]
+Day = Annotated[date, Strict(False), _rfc("date")]
 
 
 class RequestModel(BaseModel):

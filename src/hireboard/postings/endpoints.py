@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -27,7 +26,7 @@ from hireboard.kit.idempotency import idempotent
 from hireboard.kit.pagination import InvalidCursor, Page, PageRequest, Paging, encode_cursor
 from hireboard.kit.problem import problem_responses
 from hireboard.kit.routing import JSONRoute
-from hireboard.kit.text import CountryCode, PlaceCode, SkillText, Text
+from hireboard.kit.text import CountryCode, Day, PlaceCode, SkillText, Text, Timestamp
 from hireboard.postings import search as finder
 from hireboard.postings import service, syndication
 from hireboard.postings.schemas import (
@@ -87,10 +86,10 @@ def _query(
         str | None,
         Query(pattern=r"^[A-Z]{3}$", description="Postings with pay in this currency."),
     ] = None,
-    posted_since: date | None = None,
+    posted_since: Day | None = None,
     organization: Annotated[list[uuid.UUID] | None, Query()] = None,
     updated_since: Annotated[
-        datetime | None, Query(description="Changed since: closed and expired ones included.")
+        Timestamp | None, Query(description="Changed since: closed and expired ones included.")
     ] = None,
     sort: Literal["relevance", "-published_at", "-pay"] = "-published_at",
 ) -> finder.Query:
