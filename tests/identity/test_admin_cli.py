@@ -65,3 +65,20 @@ def test_create_admin_refuses_weak_passwords(database_url: str, tmp_path: Path, 
     result = runner.invoke(app, args, input="short\n", env=env)
     assert result.exit_code == 2
     assert is_admin(database_url, email) is None
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--email", "bad-email"), ("--email", "admin\x00@example.com"), ("--name", "Ad\r\nmin")],
+)
+def test_create_admin_validates_like_sign_up(
+    database_url: str, tmp_path: Path, email: str, option: str, value: str
+) -> None:
+    """Issue 19.9: an address sign-up would refuse made an admin who could never log in."""
+    env = {"HIREBOARD_DATABASE_URL": database_url, "HIREBOARD_DATA_DIR": str(tmp_path)}
+    args = ["users", "create-admin", "--email", email, "--password-stdin", option, value]
+    result = runner.invoke(app, args, input="an admin passphrase\n", env=env)
+    assert result.exit_code == 2, result.output
+    message = result.output.strip()
+    assert message.startswith(f"hireboard: {option}: ") and "\n" not in message
+    assert is_admin(database_url, email) is None

@@ -23,6 +23,7 @@ from hireboard.applications.schemas import (
     NoteCreate,
     Stage,
     StageCreate,
+    StageKey,
     StageUpdate,
     Transition,
 )
@@ -31,6 +32,7 @@ from hireboard.kit.idempotency import idempotent
 from hireboard.kit.pagination import Page, PageRequest, Paging
 from hireboard.kit.problem import problem_responses
 from hireboard.kit.routing import JSONRoute
+from hireboard.kit.text import Timestamp
 from hireboard.postings import repository as postings
 from hireboard.postings.errors import PostingNotFound
 
@@ -244,13 +246,18 @@ class Filters:
 
 
 def _filters(
-    stage: Annotated[list[str] | None, Query(max_length=20, description="Stage keys.")] = None,
+    stage: Annotated[list[StageKey] | None, Query(max_length=20, description="Stage keys.")] = None,
     min_rating: Annotated[int | None, Query(ge=1, le=5, description="Average rating.")] = None,
     min_match_score: Annotated[
         float | None,
-        Query(ge=0, le=1, description="Match score at or above (unscored ones are left out)."),
+        Query(
+            ge=0,
+            le=1,
+            allow_inf_nan=False,
+            description="Match score at or above (unscored ones are left out).",
+        ),
     ] = None,
-    since: Annotated[datetime | None, Query(description="Applied at or after.")] = None,
+    since: Annotated[Timestamp | None, Query(description="Applied at or after.")] = None,
 ) -> Filters:
     return Filters(list(stage or []), min_rating, min_match_score, since)
 

@@ -6,31 +6,34 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
+
+from hireboard.kit.text import RequestModel, Text, Uuid
 
 Category = Literal["applied", "screening", "interview", "offer", "hired", "rejected", "withdrawn"]
 FINAL: frozenset[str] = frozenset({"hired", "rejected", "withdrawn"})
 StageKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Answer(RequestModel):
+    question_id: Annotated[str, Text(64, min_length=1)]
+    value: (
+        Annotated[str, Text(2000, multiline=True)]
+        | bool
+        | float
+        | Annotated[list[Annotated[str, Text(200)]], Field(max_length=50)]
+    )
 
 
-class Answer(Strict):
-    question_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    value: str | bool | float | list[str]
-
-
-class ApplicationCreate(Strict):
-    resume_id: uuid.UUID
+class ApplicationCreate(RequestModel):
+    resume_id: Uuid
     answers: list[Answer] = Field(default_factory=list, max_length=50)
-    cover_letter: str | None = Field(default=None, max_length=20_000)
+    cover_letter: Annotated[str, Text(20_000, multiline=True)] | None = None
 
 
-class Transition(Strict):
+class Transition(RequestModel):
     stage: StageKey
-    reason: str | None = Field(default=None, max_length=1000)
+    reason: Annotated[str, Text(1000, multiline=True)] | None = None
 
 
 class Stage(BaseModel):
@@ -82,8 +85,8 @@ class Event(BaseModel):
     at: datetime
 
 
-class NoteCreate(Strict):
-    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+class NoteCreate(RequestModel):
+    body: Annotated[str, Text(5000, min_length=1, multiline=True)]
     rating: int | None = Field(default=None, ge=1, le=5)
 
 
@@ -95,17 +98,17 @@ class Note(BaseModel):
     created_at: datetime
 
 
-class BulkTransition(Strict):
-    application_ids: list[uuid.UUID] = Field(min_length=1, max_length=200)
+class BulkTransition(RequestModel):
+    application_ids: list[Uuid] = Field(min_length=1, max_length=200)
     stage: StageKey
-    reason: str | None = Field(default=None, max_length=1000)
+    reason: Annotated[str, Text(1000, multiline=True)] | None = None
 
 
-class StageCreate(Strict):
+class StageCreate(RequestModel):
     key: StageKey
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+    name: Annotated[str, Text(60, min_length=1)]
     category: Category
 
 
-class StageUpdate(Strict):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+class StageUpdate(RequestModel):
+    name: Annotated[str, Text(60, min_length=1)]

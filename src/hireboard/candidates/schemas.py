@@ -8,30 +8,27 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from hireboard.kit.text import RequestModel, Text
 from hireboard.postings.schemas import LocationIn, Period
 from hireboard.vocabulary import Level, RoleFamily
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+Name = Annotated[str, Text(60, min_length=1)]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class SkillIn(Strict):
+class SkillIn(RequestModel):
     name: Name
     years: float | None = Field(default=None, ge=0, le=60)
     level: Literal["beginner", "intermediate", "advanced", "expert"] | None = None
 
 
-class PayExpectation(Strict):
+class PayExpectation(RequestModel):
     amount: float = Field(gt=0, le=100_000_000)
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
     period: Period
 
 
-class ProfileIn(Strict):
-    headline: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+class ProfileIn(RequestModel):
+    headline: Annotated[str, Text(200)] | None = None
     skills: list[SkillIn] = Field(default_factory=list, max_length=100)
     desired_levels: list[Level] = Field(default_factory=list, max_length=6)
     desired_role_families: list[RoleFamily] = Field(default_factory=list, max_length=14)
@@ -44,7 +41,8 @@ class ProfileIn(Strict):
 
 
 class Profile(ProfileIn):
-    model_config = ConfigDict(extra="ignore")
+    # Built from stored rows, not from a request.
+    model_config = ConfigDict(extra="ignore", strict=False)
 
     user_id: uuid.UUID
     updated_at: datetime | None

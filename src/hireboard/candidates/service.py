@@ -16,6 +16,7 @@ from hireboard.access.actor import Actor
 from hireboard.candidates import files, repository
 from hireboard.candidates.schemas import Profile, ProfileIn, Resume
 from hireboard.errors import NotFound
+from hireboard.kit.text import without_controls
 from hireboard.reference import normalise_skill
 from hireboard.storage import Storage, in_thread
 from hireboard.worker import defer
@@ -70,7 +71,7 @@ async def upload(
         row = await repository.add_resume(
             session,
             user_id,
-            filename[:255] or "resume",
+            without_controls(filename)[:255] or "resume",
             inspected.content_type,
             len(data),
             hashlib.sha256(data).hexdigest(),

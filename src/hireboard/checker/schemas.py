@@ -2,44 +2,41 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from hireboard.checker.rules import Family, Severity
+from hireboard.kit.text import Day, RequestModel, Text, Timestamp
 
 Jurisdiction = Annotated[
     str, StringConstraints(pattern=r"^(EU|[A-Z]{2}(-[A-Z0-9]{1,3}(-[A-Z0-9]{3})?)?)$")
 ]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class PayRange(Strict):
+class PayRange(RequestModel):
     min: float | None = Field(default=None, ge=0)
     max: float | None = Field(default=None, ge=0)
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = None
     period: Literal["hour", "day", "week", "month", "year"] | None = None
     basis: Literal["salary", "hourly", "commission", "tipped"] = "salary"
-    scope: str | None = Field(default=None, max_length=200)
+    scope: Annotated[str, Text(200)] | None = None
     components: list[Literal["base", "bonus", "equity"]] | None = None
 
 
-class Location(Strict):
-    city: str | None = Field(default=None, max_length=200)
+class Location(RequestModel):
+    city: Annotated[str, Text(200)] | None = None
     region: Jurisdiction | None = None
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
     city_code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{3}$")] | None = None
 
 
-class PostingFacts(Strict):
+class PostingFacts(RequestModel):
     """The structured parts of a posting the laws look at."""
 
-    title: str | None = Field(default=None, max_length=300)
-    description: str | None = Field(default=None, max_length=200_000)
+    title: Annotated[str, Text(300)] | None = None
+    description: Annotated[str, Text(200_000, multiline=True, strip=False, crlf=True)] | None = None
     employment_type: (
         Literal["full_time", "part_time", "contract", "temporary", "internship"] | None
     ) = None
@@ -47,14 +44,18 @@ class PostingFacts(Strict):
     locations: list[Location] = Field(default_factory=list, max_length=50)
     remote_from: list[Jurisdiction] = Field(default_factory=list, max_length=50)
     pay_ranges: list[PayRange] = Field(default_factory=list, max_length=20)
-    benefits: str | list[str] | None = None
-    closes_at: date | datetime | None = None
+    benefits: (
+        Annotated[str, Text(20_000, multiline=True)]
+        | Annotated[list[Annotated[str, Text(2000)]], Field(max_length=100)]
+        | None
+    ) = None
+    closes_at: Day | Timestamp | None = None
     vacancy_exists: bool | None = None
     ai_screening: bool | None = None
 
 
-class CheckRequest(Strict):
-    text: str | None = Field(default=None, max_length=200_000)
+class CheckRequest(RequestModel):
+    text: Annotated[str, Text(200_000, multiline=True, strip=False, crlf=True)] | None = None
     posting: PostingFacts | None = None
     jurisdictions: list[Jurisdiction] | None = Field(
         default=None,
@@ -62,10 +63,9 @@ class CheckRequest(Strict):
         description="Default: those the posting's locations and remote scope reach.",
     )
     employer_headcount: int | None = Field(default=None, ge=0, le=10_000_000)
-    as_of: date | None = Field(default=None, description="Default: today (UTC).")
+    as_of: Day | None = Field(default=None, description="Default: today (UTC).")
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {

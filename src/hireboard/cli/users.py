@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from pydantic import TypeAdapter, ValidationError
 
 from hireboard.cli.runtime import database, fail, load_settings, owner_url
 from hireboard.config import Settings
@@ -15,6 +16,7 @@ from hireboard.errors import AppError
 from hireboard.identity.keys import load_keys
 from hireboard.identity.passwords import Passwords
 from hireboard.identity.service import Identity
+from hireboard.kit.text import Email, Name
 
 app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
 
@@ -28,6 +30,8 @@ def create_admin(
     ] = False,
 ) -> None:
     """Create the board operator's platform-admin account (or promote an existing one)."""
+    _check("--email", Email, email)
+    _check("--name", Name, name)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     elif sys.stdin.isatty():
@@ -40,6 +44,15 @@ def create_admin(
         except AppError as exc:
             fail(exc.detail, code=2)
     typer.echo(f"platform admin {email.strip().lower()} {'created' if created else 'promoted'}")
+
+
+def _check(option: str, kind: Any, value: str) -> None:
+    """The rule sign-up applies to the same field: an admin who could never log in (or whose
+    name breaks a mail header) is refused before anything is written."""
+    try:
+        TypeAdapter(kind).validate_python(value)
+    except ValidationError as exc:
+        fail(f"{option}: {exc.errors()[0]['msg']}", code=2)
 
 
 async def _create(settings: Settings, email: str, name: str, password: str) -> bool:

@@ -6,44 +6,42 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel
+
+from hireboard.kit.text import Email, Name, RequestModel, Secret, Token
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SignUp(RequestModel):
+    email: Email
+    password: Secret
+    name: Name
 
 
-class SignUp(Strict):
-    email: EmailStr
-    password: str = Field(max_length=128)
-    name: str = Field(min_length=1, max_length=200)
+class Login(RequestModel):
+    email: Email
+    password: Secret
 
 
-class Login(Strict):
-    email: EmailStr
-    password: str = Field(max_length=128)
+class RefreshRequest(RequestModel):
+    refresh_token: Token
 
 
-class RefreshRequest(Strict):
-    refresh_token: str = Field(min_length=1, max_length=200)
+class PasswordChange(RequestModel):
+    current_password: Secret
+    new_password: Secret
 
 
-class PasswordChange(Strict):
-    current_password: str = Field(max_length=128)
-    new_password: str = Field(max_length=128)
+class EmailOnly(RequestModel):
+    email: Email
 
 
-class EmailOnly(Strict):
-    email: EmailStr
+class OneTimeToken(RequestModel):
+    token: Token
 
 
-class OneTimeToken(Strict):
-    token: str = Field(min_length=1, max_length=200)
-
-
-class PasswordReset(Strict):
-    token: str = Field(min_length=1, max_length=200)
-    new_password: str = Field(max_length=128)
+class PasswordReset(RequestModel):
+    token: Token
+    new_password: Secret
 
 
 class Accepted(BaseModel):

@@ -17,6 +17,7 @@ from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel
 
 from hireboard.errors import AppError
+from hireboard.kit.text import single_line_ok
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -50,12 +51,20 @@ def decode_cursor(cursor: str | None, parts: int) -> list[str] | None:
         key = json.loads(raw)
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise InvalidCursor() from None
-    if not (isinstance(key, list) and len(key) == parts and all(isinstance(k, str) for k in key)):
+    if not (isinstance(key, list) and len(key) == parts and all(_clean(k) for k in key)):
         raise InvalidCursor()
     return key
 
 
-CursorParam = Annotated[str | None, Query(max_length=500, description="From `next_cursor`.")]
+def _clean(part: object) -> bool:
+    # A forged cursor could carry NUL, which PostgreSQL cannot take as text.
+    return isinstance(part, str) and single_line_ok(part)
+
+
+CursorParam = Annotated[
+    str | None,
+    Query(max_length=500, pattern=r"^[A-Za-z0-9_-]*$", description="From `next_cursor`."),
+]
 LimitParam = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")]
 
 

@@ -14,6 +14,7 @@ from hireboard.errors import ValidationFailed
 from hireboard.kit.caching import cached_response
 from hireboard.kit.problem import problem_responses
 from hireboard.kit.routing import JSONRoute
+from hireboard.kit.text import CountryCode, SkillText
 from hireboard.market import service
 from hireboard.reference import fx_rates, normalise_skills
 from hireboard.templates.catalog import builtin_templates
@@ -31,10 +32,10 @@ def _settings(request: Request) -> Settings:
 def _filters(
     role_family: Annotated[list[RoleFamily] | None, Query()] = None,
     level: Annotated[list[Level] | None, Query()] = None,
-    country: Annotated[list[str] | None, Query(max_length=50)] = None,
+    country: Annotated[list[CountryCode] | None, Query(max_length=50)] = None,
     workplace_type: Annotated[list[Literal["onsite", "hybrid", "remote"]] | None, Query()] = None,
     currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
-    skill: Annotated[list[str] | None, Query(max_length=20)] = None,
+    skill: Annotated[list[SkillText] | None, Query(max_length=20)] = None,
     organization: uuid.UUID | None = None,
     posted_within: Annotated[int | None, Query(ge=1, le=3650, description="days")] = None,
     convert_to: Annotated[

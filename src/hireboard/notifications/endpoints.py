@@ -13,6 +13,7 @@ from hireboard.db import WriteSession
 from hireboard.identity.auth import identity_from
 from hireboard.kit.problem import problem_responses
 from hireboard.kit.routing import JSONRoute
+from hireboard.kit.text import Text
 from hireboard.notifications import service
 from hireboard.notifications.service import Preferences
 
@@ -51,7 +52,7 @@ async def put_preferences(
 async def unsubscribe(
     request: Request,
     session: WriteSession,
-    token: Annotated[str, Query(min_length=20, max_length=2000)],
+    token: Annotated[str, Text(2000, min_length=20, strip=False), Query()],
 ) -> Response:
     """The token in the email's link says who and which kind of email (RFC 8058)."""
     identity = identity_from(request)

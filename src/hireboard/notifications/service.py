@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from typing import Literal
 
 import jwt
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,14 +20,13 @@ from hireboard import mail
 from hireboard.config import Settings
 from hireboard.errors import AppError
 from hireboard.identity.keys import SigningKeys
+from hireboard.kit.text import RequestModel
 
 Kind = Literal["application_updates", "new_applications"]
 TOKEN_TYPE = "unsubscribe+jwt"  # noqa: S105 - a media type, not a secret
 
 
-class Preferences(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Preferences(RequestModel):
     application_updates: bool = True
     new_applications: bool = True
 

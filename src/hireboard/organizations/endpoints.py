@@ -19,6 +19,7 @@ from hireboard.kit.idempotency import idempotent
 from hireboard.kit.pagination import InvalidCursor, Page, Paging
 from hireboard.kit.problem import problem_responses
 from hireboard.kit.routing import JSONRoute
+from hireboard.kit.text import Text
 from hireboard.organizations import service
 from hireboard.organizations.schemas import (
     ApiKey,
@@ -228,7 +229,7 @@ async def revoke_invitation(
     responses=_WRITE_ERRORS,
 )
 async def accept_invitation(
-    token: Annotated[str, Path(min_length=10, max_length=200)],
+    token: Annotated[str, Text(200, min_length=10, strip=False), Path()],
     actor: CurrentActor,
     session: ActingWrite,
 ) -> Organization:

@@ -6,9 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from hireboard.access.actor import Role, Scope
+from hireboard.kit.text import Email, Name, RequestModel, Text, Timestamp, Url
 
 Slug = Annotated[
     str,
@@ -16,17 +17,12 @@ Slug = Annotated[
 ]
 # ISO 3166-1 alpha-2 ("DE"), ISO 3166-2 ("US-CO"), or "EU".
 RegionCode = Annotated[str, StringConstraints(pattern=r"^(EU|[A-Z]{2}(-[A-Z0-9]{1,3})?)$")]
-Url = Annotated[AnyHttpUrl, Field(max_length=2000)]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class OrganizationFields(Strict):
+class OrganizationFields(RequestModel):
     website: Url | None = None
     logo_url: Url | None = None
-    description: str | None = Field(default=None, max_length=5000)
+    description: Annotated[str, Text(5000, multiline=True)] | None = None
     headcount: int | None = Field(default=None, ge=0, le=10_000_000)
     headcount_by_region: dict[RegionCode, Annotated[int, Field(ge=0, le=10_000_000)]] | None = (
         Field(
@@ -38,11 +34,10 @@ class OrganizationFields(Strict):
 
 
 class OrganizationCreate(OrganizationFields):
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     slug: Slug | None = Field(default=None, description="Made from the name when omitted.")
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {
@@ -57,7 +52,7 @@ class OrganizationCreate(OrganizationFields):
 
 
 class OrganizationUpdate(OrganizationFields):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     slug: Slug | None = None
 
 
@@ -83,12 +78,12 @@ class Member(BaseModel):
     joined_at: datetime
 
 
-class MemberUpdate(Strict):
+class MemberUpdate(RequestModel):
     role: Role
 
 
-class InvitationCreate(Strict):
-    email: EmailStr
+class InvitationCreate(RequestModel):
+    email: Email
     role: Role = "recruiter"
 
 
@@ -104,10 +99,10 @@ class Invitation(BaseModel):
     accepted_at: datetime | None
 
 
-class ApiKeyCreate(Strict):
-    name: str = Field(min_length=1, max_length=100)
+class ApiKeyCreate(RequestModel):
+    name: Annotated[str, Text(100, min_length=1)]
     scopes: list[Scope] = Field(min_length=1, max_length=20)
-    expires_at: datetime | None = Field(
+    expires_at: Timestamp | None = Field(
         default=None, description="At most HIREBOARD_API_KEY_MAX_TTL_DAYS ahead; default 90 days."
     )
 

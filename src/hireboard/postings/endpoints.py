@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -27,6 +26,7 @@ from hireboard.kit.idempotency import idempotent
 from hireboard.kit.pagination import InvalidCursor, Page, PageRequest, Paging, encode_cursor
 from hireboard.kit.problem import problem_responses
 from hireboard.kit.routing import JSONRoute
+from hireboard.kit.text import CountryCode, Day, PlaceCode, SkillText, Text, Timestamp
 from hireboard.postings import search as finder
 from hireboard.postings import service, syndication
 from hireboard.postings.schemas import (
@@ -71,19 +71,25 @@ class SearchPage(BaseModel):
 
 
 def _query(
-    q: Annotated[str | None, Query(max_length=200, description="websearch syntax")] = None,
+    q: Annotated[str | None, Text(200), Query(description="websearch syntax")] = None,
     level: Annotated[list[Level] | None, Query()] = None,
     role_family: Annotated[list[RoleFamily] | None, Query()] = None,
-    skill: Annotated[list[str] | None, Query(max_length=20)] = None,
+    skill: Annotated[list[SkillText] | None, Query(max_length=20)] = None,
     workplace_type: Annotated[list[Literal["onsite", "hybrid", "remote"]] | None, Query()] = None,
-    country: Annotated[list[str] | None, Query(max_length=50)] = None,
-    remote_from: Annotated[list[str] | None, Query(max_length=50)] = None,
-    pay_min: Annotated[float | None, Query(ge=0, description="Annualised, in `currency`.")] = None,
-    currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
-    posted_since: date | None = None,
+    country: Annotated[list[CountryCode] | None, Query(max_length=50)] = None,
+    remote_from: Annotated[list[PlaceCode] | None, Query(max_length=50)] = None,
+    pay_min: Annotated[
+        float | None,
+        Query(ge=0, allow_inf_nan=False, description="Annualised, in `currency`."),
+    ] = None,
+    currency: Annotated[
+        str | None,
+        Query(pattern=r"^[A-Z]{3}$", description="Postings with pay in this currency."),
+    ] = None,
+    posted_since: Day | None = None,
     organization: Annotated[list[uuid.UUID] | None, Query()] = None,
     updated_since: Annotated[
-        datetime | None, Query(description="Changed since: closed and expired ones included.")
+        Timestamp | None, Query(description="Changed since: closed and expired ones included.")
     ] = None,
     sort: Literal["relevance", "-published_at", "-pay"] = "-published_at",
 ) -> finder.Query:

@@ -8,15 +8,17 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AnyHttpUrl,
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from hireboard.kit.text import RequestModel, Text, Timestamp, Url, errors_at
 from hireboard.postings import pay
 from hireboard.reference import is_country, is_currency, is_jurisdiction
 from hireboard.vocabulary import Level, RoleFamily
@@ -25,8 +27,9 @@ Period = Literal["hour", "day", "week", "month", "year"]
 EmploymentType = Literal["full_time", "part_time", "contract", "temporary", "internship"]
 WorkplaceType = Literal["onsite", "hybrid", "remote"]
 Status = Literal["draft", "published", "closed", "expired", "removed"]
-Skill = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Skill = Annotated[str, Text(60, min_length=1)]
+Short = Annotated[str, Text(200, min_length=1)]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 
 # Markup that would run script where the Markdown is shown: refused outright.
 _UNSAFE = re.compile(
@@ -43,14 +46,10 @@ def _base_only() -> list[Component]:
     return ["base"]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class PayRangeIn(Strict):
+class PayRangeIn(RequestModel):
     min: float | None = Field(default=None, ge=0)
     max: float | None = Field(default=None, ge=0)
-    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+    currency: Currency
     period: Period
     basis: Literal["salary", "hourly", "commission", "tipped"] = "salary"
     scope: Short | None = Field(default=None, description="Where this range applies.")
@@ -63,40 +62,67 @@ class PayRangeIn(Strict):
             raise ValueError(f"{value} is not an ISO 4217 currency code")
         return value
 
+    @field_validator("max")
+    @classmethod
+    def _ordered(cls, value: float | None, info: ValidationInfo) -> float | None:
+        # A field check, not a model check: reported even when another field is invalid.
+        low = info.data.get("min")
+        if value is not None and low is not None and low > value:
+            raise ValueError("min is above max")
+        return value
+
     @model_validator(mode="after")
     def _plausible(self) -> PayRangeIn:
         if self.min is None and self.max is None:
             raise ValueError("give min, max or both")
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError("min is above max")
-        for amount in (self.min, self.max):
-            problem = (
-                None if amount is None else pay.implausible(amount, self.period, self.currency)
-            )
-            if problem:
-                raise ValueError(problem)
+        problems = [
+            ((name,), "implausible_pay", problem, amount)
+            for name, amount in (("min", self.min), ("max", self.max))
+            if amount is not None
+            and (problem := pay.implausible(amount, self.period, self.currency))
+        ]
+        if problems:
+            raise errors_at(type(self).__name__, *problems)
         return self
 
 
-class LocationIn(Strict):
-    city: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    region: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,3}$")] | None = None
+class LocationIn(RequestModel):
+    city: Annotated[str, Text(100, min_length=1)]
+    # The country before the region: the region's check reads it.
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+    region: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,3}$")] | None = None
     city_code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{3}$")] | None = None
 
-    @model_validator(mode="after")
-    def _consistent(self) -> LocationIn:
-        if not is_country(self.country):
-            raise ValueError(f"{self.country} is not an ISO 3166-1 country code")
-        if self.region is not None and not self.region.startswith(self.country + "-"):
-            raise ValueError(f"region {self.region} is not in {self.country}")
-        return self
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, value: str) -> str:
+        if not is_country(value):
+            raise ValueError(f"{value} is not an ISO 3166-1 country code")
+        return value
+
+    @field_validator("region")
+    @classmethod
+    def _in_country(cls, value: str | None, info: ValidationInfo) -> str | None:
+        country = info.data.get("country")
+        if value is not None and country is not None and not value.startswith(country + "-"):
+            raise ValueError(f"region {value} is not in {country}")
+        return value
 
 
-Jurisdiction = Annotated[str, StringConstraints(pattern=r"^(EU|[A-Z]{2}(-[A-Z0-9]{1,3})?)$")]
+def _known_place(code: str) -> str:
+    if not is_jurisdiction(code):
+        raise ValueError(f"{code} is not a known country, region or EU")
+    return code
 
 
-class Question(Strict):
+Jurisdiction = Annotated[
+    str,
+    StringConstraints(pattern=r"^(EU|[A-Z]{2}(-[A-Z0-9]{1,3})?)$"),
+    AfterValidator(_known_place),
+]
+
+
+class Question(RequestModel):
     """A screening question, answered on apply as ``{question_id, value}``."""
 
     id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,64}$")]
@@ -107,16 +133,32 @@ class Question(Strict):
     min: float | None = None
     max: float | None = None
 
+    @field_validator("text")
+    @classmethod
+    def _not_pay_history(cls, value: str) -> str:
+        if asks_pay_history(value):
+            raise ValueError("questions about pay history are not allowed; ask for expectations")
+        return value
+
+    @field_validator("max")
+    @classmethod
+    def _ordered(cls, value: float | None, info: ValidationInfo) -> float | None:
+        low = info.data.get("min")
+        if value is not None and low is not None and low > value:
+            raise ValueError("min is above max")
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> Question:
         if self.kind == "choice" and not self.choices:
-            raise ValueError("a choice question needs choices")
+            raise errors_at(
+                "Question", (("choices",), "missing", "a choice question needs choices", None)
+            )
         if self.kind != "choice" and self.choices:
-            raise ValueError("only choice questions have choices")
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError("min is above max")
-        if asks_pay_history(self.text):
-            raise ValueError("questions about pay history are not allowed; ask for expectations")
+            raise errors_at(
+                "Question",
+                (("choices",), "unexpected", "only choice questions have choices", self.choices),
+            )
         return self
 
 
@@ -128,7 +170,7 @@ def asks_pay_history(question: str) -> bool:
     return rules.patterns["vague.pay-history-question"].search(question) is not None
 
 
-class PostingFields(Strict):
+class PostingFields(RequestModel):
     """Every writable field, optional here; creation says which are required."""
 
     title: Short | None = None
@@ -138,16 +180,13 @@ class PostingFields(Strict):
     workplace_type: WorkplaceType | None = None
     remote_from: list[Jurisdiction] | None = Field(default=None, max_length=50)
     locations: list[LocationIn] | None = Field(default=None, max_length=50)
-    description: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50_000)]
-        | None
-    ) = None
+    description: Annotated[str, Text(50_000, min_length=1, multiline=True)] | None = None
     required_skills: list[Skill] | None = Field(default=None, max_length=30)
     nice_to_have_skills: list[Skill] | None = Field(default=None, max_length=30)
     years_experience: int | None = Field(default=None, ge=0, le=50)
     benefits: list[Short] | None = Field(default=None, max_length=30)
-    closes_at: datetime | None = None
-    apply_url: Annotated[AnyHttpUrl, Field(max_length=2000)] | None = None
+    closes_at: Timestamp | None = None
+    apply_url: Url | None = None
     vacancy_exists: bool | None = None
     ai_screening: bool | None = None
     pay_ranges: list[PayRangeIn] | None = Field(default=None, max_length=10)
@@ -169,14 +208,6 @@ class PostingFields(Strict):
             raise ValueError(f"markup that could run script is not allowed: {found.group(0)!r}")
         return value
 
-    @field_validator("remote_from")
-    @classmethod
-    def _known_places(cls, value: list[str] | None) -> list[str] | None:
-        for code in value or []:
-            if not is_jurisdiction(code):
-                raise ValueError(f"{code} is not a known country, region or EU")
-        return value
-
     @field_validator("closes_at")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
@@ -189,14 +220,13 @@ REQUIRED = ("title", "role_family", "level", "employment_type", "workplace_type"
 
 
 class PostingCreate(PostingFields):
-    template_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = Field(
+    template_id: Annotated[str, Text(64, min_length=1)] | None = Field(
         default=None,
         description="Fill title, role family, description and skills from this template "
         "rendered for `level`; fields sent here win.",
     )
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {
@@ -225,7 +255,10 @@ class PostingCreate(PostingFields):
             needed = REQUIRED
         missing = [name for name in needed if getattr(self, name) is None]
         if missing:
-            raise ValueError("required: " + ", ".join(missing))
+            raise errors_at(
+                "PostingCreate",
+                *(((name,), "missing", "Field required", None) for name in missing),
+            )
         return self
 
 
@@ -293,9 +326,9 @@ class HistoryEntry(BaseModel):
     created_at: datetime
 
 
-class ReportCreate(Strict):
+class ReportCreate(RequestModel):
     reason: Literal["spam", "scam", "discriminatory", "misleading_pay", "closed_position", "other"]
-    details: str | None = Field(default=None, max_length=2000)
+    details: Annotated[str, Text(2000, multiline=True)] | None = None
 
 
 class Report(BaseModel):

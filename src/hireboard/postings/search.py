@@ -69,15 +69,28 @@ class Source:
     table: str
     id: str
     skills: str
+    # Has a pay range in ``:currency``: the postings ``/v1/market/stats`` counts for it.
+    currency: str
 
 
 # The published set: ``market_facts``, kept by trigger and readable by all, so its indexes
 # serve every condition. (On ``postings`` row-level security evaluates its policies before
 # any operator that is not leakproof, such as ``@@`` and ``&&``, so the text and array
 # indexes could not be used there.)
-PUBLISHED = Source("market_facts f", "f.posting_id", "f.skills")
+PUBLISHED = Source(
+    "market_facts f",
+    "f.posting_id",
+    "f.skills",
+    "EXISTS (SELECT 1 FROM market_pay mp WHERE mp.posting_id = f.posting_id "
+    "AND mp.currency = :currency)",
+)
 # Incremental sync also lists closed and expired postings: ``postings`` itself.
-CHANGED = Source("postings f", "f.id", "(f.required_skills || f.nice_to_have_skills)")
+CHANGED = Source(
+    "postings f",
+    "f.id",
+    "(f.required_skills || f.nice_to_have_skills)",
+    "f.pay_ranges @> jsonb_build_array(jsonb_build_object('currency', CAST(:currency AS text)))",
+)
 
 
 def source(query: Query) -> Source:
@@ -111,11 +124,14 @@ def where(query: Query, *, fuzzy: bool = False) -> Where:
     if query.remote_from:
         found.add("f.remote_from && CAST(:remote_from AS text[])", remote_from=query.remote_from)
     if query.pay_min is not None:
+        # The annualised figures are those of the first range, so its currency must match.
         found.add(
             "f.pay_currency = :currency AND f.pay_max_annual >= :pay_min",
             currency=query.currency,
             pay_min=query.pay_min,
         )
+    elif query.currency is not None:
+        found.add(source(query).currency, currency=query.currency)
     if query.posted_since is not None:
         found.add("f.published_at >= :posted_since", posted_since=query.posted_since)
     if query.organization:

@@ -5,18 +5,19 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
+from hireboard.kit.text import RequestModel, Text
 from hireboard.vocabulary import LEVELS, Level, RoleFamily
 
-Line = Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
+Line = Annotated[str, Text(2000, min_length=1)]
+Name = Annotated[str, Text(100, min_length=1)]
 PlaceholderName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]{0,39})\}")
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class Strict(RequestModel):
+    model_config = ConfigDict(frozen=True)
 
 
 class Years(Strict):

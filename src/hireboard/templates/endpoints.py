@@ -13,6 +13,7 @@ from hireboard.kit.idempotency import idempotent
 from hireboard.kit.pagination import Page, Paging
 from hireboard.kit.problem import problem_responses
 from hireboard.kit.routing import JSONRoute
+from hireboard.kit.text import Text
 from hireboard.templates import service
 from hireboard.templates.content import PLACEHOLDER
 from hireboard.templates.render import MEDIA_TYPES, Format
@@ -31,9 +32,8 @@ router = APIRouter(route_class=JSONRoute, tags=["templates"])
 
 TemplateRef = Annotated[
     str,
+    Text(64, min_length=1),
     Path(
-        min_length=1,
-        max_length=64,
         description="A template id, or a built-in's role-family id (`backend-engineer`).",
     ),
 ]

@@ -6,8 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field
 
+from hireboard.kit.text import RequestModel, Text
 from hireboard.templates.content import (
     Faq,
     Kpi,
@@ -21,13 +22,11 @@ from hireboard.templates.content import (
 from hireboard.templates.render import Format
 from hireboard.vocabulary import Level, RoleFamily
 
-TemplateRef = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+TemplateRef = Annotated[str, Text(64, min_length=1)]
 
 
-class TemplateFields(BaseModel):
+class TemplateFields(RequestModel):
     """Every content field, optional: PATCH changes those sent; POST fills in from a copy."""
-
-    model_config = ConfigDict(extra="forbid")
 
     role_family: RoleFamily | None = None
     title: Name | None = None
@@ -90,11 +89,9 @@ class TemplateVersion(BaseModel):
     content: TemplateContent
 
 
-class RenderRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RenderRequest(RequestModel):
     level: Level | None = None
     format: Format = "markdown"
-    values: dict[PlaceholderName, Annotated[str, StringConstraints(max_length=500)]] = Field(
+    values: dict[PlaceholderName, Annotated[str, Text(500, strip=False)]] = Field(
         default_factory=dict, max_length=30
     )
