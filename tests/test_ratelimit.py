@@ -62,7 +62,7 @@ async def test_each_client_has_its_own_budget(database_url: str, tmp_path: Path)
         assert (await client.get("/test/limited")).status_code == 200
         assert (await client.get("/test/limited")).status_code == 429
         other = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app, client=("198.51.100.7", 1)), base_url="http://t"
+            transport=httpx.ASGITransport(app=app, client=("198.51.100.7", 1)), base_url="http://localhost"
         )
         async with other:
             assert (await other.get("/test/limited")).status_code == 200
