@@ -86,7 +86,6 @@ def test_production_refuses_default_or_weak_secrets(token: str) -> None:
             jwt_private_key=JWT_KEY,
             smtp_host="smtp.example",
             public_url="https://jobs.example",
-            public_url="https://jobs.example",
             metrics_token=SecretStr(token),
         )
 
