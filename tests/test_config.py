@@ -51,6 +51,30 @@ def test_production_refuses_missing_secrets() -> None:
     assert "HIREBOARD_METRICS_TOKEN" in message
     assert "HIREBOARD_JWT_PRIVATE_KEY" in message
     assert "HIREBOARD_SMTP_HOST" in message
+    assert "HIREBOARD_PUBLIC_URL" in message
+
+
+def test_trusted_hosts_default_to_the_public_url_and_loopback_in_development() -> None:
+    assert Settings().allowed_hosts == {"127.0.0.1", "localhost", "::1"}
+    public = Settings(public_url="https://Jobs.Example:8443/board")
+    assert public.allowed_hosts == {"jobs.example", "127.0.0.1", "localhost", "::1"}
+    production = Settings(
+        env="production",
+        database_url=SecretStr("postgresql://db/x"),
+        jwt_private_key=JWT_KEY,
+        smtp_host="smtp.example",
+        public_url="https://jobs.example",
+        metrics_port=9100,
+    )
+    assert production.allowed_hosts == {"jobs.example"}
+    listed = Settings(trusted_hosts=["API.example", "*.jobs.example"])
+    assert listed.allowed_hosts == {"api.example", "*.jobs.example"}
+
+
+@pytest.mark.parametrize("url", ["jobs.example", "ftp://jobs.example", "https://x.example/?a=1"])
+def test_public_url_must_be_an_absolute_http_url(url: str) -> None:
+    with pytest.raises(ValidationError, match="public_url"):
+        Settings(public_url=url)
 
 
 @pytest.mark.parametrize("token", ["changeme", "secret", "short-but-random"])
@@ -61,6 +85,7 @@ def test_production_refuses_default_or_weak_secrets(token: str) -> None:
             database_url=SecretStr("postgresql://db/x"),
             jwt_private_key=JWT_KEY,
             smtp_host="smtp.example",
+            public_url="https://jobs.example",
             metrics_token=SecretStr(token),
         )
 
@@ -71,6 +96,7 @@ def test_production_accepts_real_secrets_or_a_metrics_port() -> None:
         database_url=SecretStr("postgresql://db/x"),
         jwt_private_key=JWT_KEY,
         smtp_host="smtp.example",
+        public_url="https://jobs.example",
         metrics_token=SecretStr(STRONG),
     )
     assert not with_token.show_docs
@@ -79,6 +105,7 @@ def test_production_accepts_real_secrets_or_a_metrics_port() -> None:
         database_url=SecretStr("postgresql://db/x"),
         jwt_private_key=JWT_KEY,
         smtp_host="smtp.example",
+        public_url="https://jobs.example",
         metrics_port=9100,
     )
     assert with_port.production_problems() == []
@@ -90,6 +117,7 @@ def test_docs_can_be_enabled_in_production() -> None:
         database_url=SecretStr("postgresql://db/x"),
         jwt_private_key=JWT_KEY,
         smtp_host="smtp.example",
+        public_url="https://jobs.example",
         metrics_port=9100,
         docs_enabled=True,
     )

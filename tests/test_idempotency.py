@@ -148,7 +148,7 @@ async def test_key_is_scoped_by_path_and_caller(app: FastAPI, database_url: str,
         await client.post("/test/things/b", json={"name": name}, headers=keyed(f"{name}-k"))
         other_caller = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app, client=("203.0.113.9", 4000)),
-            base_url="http://test",
+            base_url="http://localhost",
         )
         async with other_caller:
             await other_caller.post(

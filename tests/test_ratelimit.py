@@ -11,6 +11,7 @@ import pytest
 from fastapi import APIRouter, FastAPI
 
 from hireboard.app import create_app
+from hireboard.errors import NotAuthenticated
 from hireboard.kit.ratelimit import Policy, rate_limit
 from hireboard.kit.routing import JSONRoute
 from tests.fixtures.app import running
@@ -26,6 +27,14 @@ def limited_router(policy: Policy) -> APIRouter:
     @router.get("/limited", dependencies=[rate_limit(policy)])
     async def limited() -> dict[str, bool]:
         return {"ok": True}
+
+    @router.get("/limited/refused", dependencies=[rate_limit(policy)])
+    async def refused() -> dict[str, bool]:
+        raise NotAuthenticated("no")
+
+    @router.get("/limited/broken", dependencies=[rate_limit(policy)])
+    async def broken() -> dict[str, bool]:
+        raise RuntimeError("a bug")
 
     return router
 
@@ -62,7 +71,8 @@ async def test_each_client_has_its_own_budget(database_url: str, tmp_path: Path)
         assert (await client.get("/test/limited")).status_code == 200
         assert (await client.get("/test/limited")).status_code == 429
         other = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app, client=("198.51.100.7", 1)), base_url="http://t"
+            transport=httpx.ASGITransport(app=app, client=("198.51.100.7", 1)),
+            base_url="http://localhost",
         )
         async with other:
             assert (await other.get("/test/limited")).status_code == 200
@@ -109,3 +119,37 @@ async def test_redis_down_fails_closed_when_the_policy_says_so(
     assert response.status_code == 503
     assert response.json()["code"] == "rate_limit_unavailable"
     assert response.headers["retry-after"] == "5"
+
+
+async def test_errors_raised_after_the_limit_carry_its_headers(
+    database_url: str, tmp_path: Path
+) -> None:
+    policy = fresh("errors", "5/minute")
+    async with running(app_with(database_url, tmp_path, policy)) as client:
+        refused = await client.get("/test/limited/refused")
+        broken = await client.get("/test/limited/broken")
+        unlimited = await client.get("/healthz")
+    assert (refused.status_code, broken.status_code) == (401, 500)
+    assert refused.headers["ratelimit-policy"] == f'"{policy.name}";q=5;w=60'
+    assert refused.headers["ratelimit"].startswith(f'"{policy.name}";r=4;')
+    assert broken.headers["ratelimit"].startswith(f'"{policy.name}";r=3;')
+    assert "ratelimit" not in unlimited.headers
+
+
+async def test_two_policies_on_one_route_are_listed_together(
+    database_url: str, tmp_path: Path
+) -> None:
+    first, second = fresh("first", "5/minute"), fresh("second", "7/hour")
+    router = APIRouter(prefix="/test", route_class=JSONRoute)
+
+    @router.get("/twice", dependencies=[rate_limit(first), rate_limit(second)])
+    async def twice() -> dict[str, bool]:
+        return {"ok": True}
+
+    app = create_app(make_settings(database_url, tmp_path))
+    async with running(app, router) as client:
+        response = await client.get("/test/twice")
+    assert response.headers["ratelimit-policy"] == (
+        f'"{first.name}";q=5;w=60, "{second.name}";q=7;w=3600'
+    )
+    assert response.headers["ratelimit"].count(";r=") == 2

@@ -29,15 +29,17 @@ from hireboard.identity import endpoints as identity_endpoints
 from hireboard.identity.keys import load_keys
 from hireboard.identity.passwords import Passwords
 from hireboard.identity.service import Identity
+from hireboard.kit.hosts import TrustedHostMiddleware
 from hireboard.kit.http_client import OutboundClient, OutboundPolicy
 from hireboard.kit.idempotency import IdempotencyStore
 from hireboard.kit.middleware import (
     BodyLimitMiddleware,
+    HeaderLimitMiddleware,
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
 )
 from hireboard.kit.problem import problem_responses
-from hireboard.kit.ratelimit import RateLimiter
+from hireboard.kit.ratelimit import RateLimiter, RateLimitHeadersMiddleware
 from hireboard.kit.routing import JSONRoute
 from hireboard.market import endpoints as market_endpoints
 from hireboard.matching import endpoints as matching_endpoints
@@ -54,6 +56,8 @@ from hireboard.worker.registry import load_tasks
 
 logger = logging.getLogger("hireboard.app")
 _DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect"})
+# Probes and scrapers address the container directly; these answers hold no links.
+_HOST_EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 _COMMON_ERRORS = problem_responses(400, 404, 413, 415, 422, 500)
 
 
@@ -207,9 +211,19 @@ def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_middleware(TracingMiddleware)
     app.add_middleware(
+        TrustedHostMiddleware, allowed=settings.allowed_hosts, exempt=_HOST_EXEMPT_PATHS
+    )
+    app.add_middleware(
+        HeaderLimitMiddleware,
+        max_bytes=settings.max_header_bytes,
+        max_count=settings.max_header_count,
+    )
+    app.add_middleware(
         SecurityHeadersMiddleware, hsts=not settings.is_development, docs_paths=_DOCS_PATHS
     )
     app.add_middleware(RequestContextMiddleware)
+    # Outermost, so every answer of a limited route carries its limits, even the last-resort 500.
+    app.add_middleware(RateLimitHeadersMiddleware)
 
 
 def app_from_environment() -> FastAPI:

@@ -95,7 +95,10 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=8)
     argon2_parallelism: int = Field(default=4, ge=1)
-    login_failures_per_email: str = "10/15 minutes"
+    login_failures_per_account: str = "100/hour"
+    login_free_failures_per_source: int = Field(default=5, ge=1, le=100)
+    login_backoff_max_s: int = Field(default=900, ge=1, le=86400)
+    login_known_source_days: int = Field(default=30, ge=1, le=365)
     login_attempts_per_address: str = "300/15 minutes"
     signups_per_address: str = "60/hour"
     resets_per_address: str = "60/hour"
@@ -140,6 +143,9 @@ class Settings(BaseSettings):
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     cors_origins: list[str] = Field(default_factory=list)
     max_json_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    trusted_hosts: list[str] = Field(default_factory=list)
+    max_header_bytes: int = Field(default=32 * 1024, ge=4096, le=1024 * 1024)
+    max_header_count: int = Field(default=100, ge=16, le=1000)
     gzip_min_bytes: int = Field(default=1024, ge=0)
     shutdown_timeout_s: int = Field(default=30, ge=1)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -157,6 +163,17 @@ class Settings(BaseSettings):
             "unix",
         }:
             raise ValueError("must be a redis:// or rediss:// URL")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            parts = urlsplit(value)
+            if parts.scheme not in {"http", "https"} or not parts.hostname:
+                raise ValueError("must be an absolute http:// or https:// URL")
+            if parts.query or parts.fragment:
+                raise ValueError("must not have a query or fragment")
         return value
 
     @field_validator("s3_endpoint_url")
@@ -199,6 +216,10 @@ class Settings(BaseSettings):
             problems.append(
                 "HIREBOARD_DATABASE_URL is required (no embedded database in production)"
             )
+        if self.public_url is None:
+            problems.append(
+                "HIREBOARD_PUBLIC_URL is required (absolute links and trusted hosts derive from it)"
+            )
         if self.smtp_host is None:
             problems.append(
                 "HIREBOARD_SMTP_HOST is required (development writes mail to the outbox)"
@@ -216,6 +237,16 @@ class Settings(BaseSettings):
     def base_url(self) -> str:
         """Where links in emails and feeds point."""
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def allowed_hosts(self) -> frozenset[str]:
+        """Host names requests may name: the setting, else the public URL's host (and, in
+        development, the loopback names)."""
+        if self.trusted_hosts:
+            return frozenset(host.lower() for host in self.trusted_hosts)
+        public_host = urlsplit(self.base_url).hostname or ""
+        loopback = {"localhost", "127.0.0.1", "::1"} if self.is_development else set()
+        return frozenset({public_host, *loopback} - {""})
 
     @property
     def is_development(self) -> bool:

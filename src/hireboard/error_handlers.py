@@ -23,6 +23,7 @@ from hireboard.errors import (
 )
 from hireboard.kit.problem import PROBLEM_MEDIA_TYPE, problem_body, problem_bytes
 from hireboard.kit.request_context import current_request_id
+from hireboard.kit.routing import allowed_methods
 
 # Framework-raised HTTP errors, mapped onto our classes so their codes are ours too.
 _BY_STATUS: dict[int, type[AppError]] = {
@@ -73,10 +74,12 @@ async def _app_error(_: Request, exc: Exception) -> Response:
     return problem_response(exc)
 
 
-async def _http_error(_: Request, exc: Exception) -> Response:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)  # noqa: S101 - registered for HTTPException only
     detail = exc.detail if isinstance(exc.detail, str) else None
     headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request.app.router.routes, request.scope))
     error_class = _BY_STATUS.get(exc.status_code)
     if error_class is not None:
         return problem_response(error_class(detail, headers=headers))

@@ -30,9 +30,7 @@ PASSWORD = "a long enough passphrase"  # noqa: S105 - a test account's password
 
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> FastAPI:
-    return create_app(
-        make_settings(database_url, tmp_path, login_failures_per_email="3/15 minutes")
-    )
+    return create_app(make_settings(database_url, tmp_path))
 
 
 @pytest.fixture
@@ -118,16 +116,6 @@ async def test_wrong_password_and_unknown_email_look_the_same(
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json()["code"] == unknown.json()["code"] == "invalid_credentials"
     assert wrong.json()["detail"] == unknown.json()["detail"]
-
-
-async def test_failed_logins_per_email_are_limited(api: httpx.AsyncClient, email: str) -> None:
-    for _ in range(3):
-        assert (
-            await api.post("/v1/auth/token", json={"email": email, "password": "wrong password"})
-        ).status_code == 401
-    limited = await api.post("/v1/auth/token", json={"email": email, "password": PASSWORD})
-    assert limited.status_code == 429
-    assert int(limited.headers["retry-after"]) >= 1
 
 
 async def test_me_needs_a_token(api: httpx.AsyncClient) -> None:

@@ -12,6 +12,7 @@ from hireboard.access.auth import ActingRead, ActingWrite, CurrentActor
 from hireboard.candidates import files, service
 from hireboard.candidates.schemas import Profile, ProfileIn, Resume
 from hireboard.errors import PayloadTooLarge
+from hireboard.kit.hosts import public_url
 from hireboard.kit.pagination import Page
 from hireboard.kit.problem import problem_responses
 from hireboard.kit.routing import JSONRoute, body_limit
@@ -59,7 +60,7 @@ async def upload_resume(
     if len(data) > files.MAX_BYTES:
         raise PayloadTooLarge("Files are limited to 10 MiB.")
     resume = await service.upload(session, actor, _storage(request), file.filename or "", data)
-    response.headers["Location"] = f"{request.base_url}v1/resumes/{resume.id}"
+    response.headers["Location"] = public_url(request, f"/v1/resumes/{resume.id}")
     return resume
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hireboard import migrate
 from hireboard.app import create_app
+from hireboard.cli.http_limits import LimitedHttpToolsProtocol
 from hireboard.cli.runtime import database, fail, load_settings, owner_url, repair_bulk_load
 from hireboard.config import Settings
 from hireboard.db import Database
@@ -148,7 +149,8 @@ def _run(settings: Settings) -> None:
         "server_header": False,
         "timeout_graceful_shutdown": settings.shutdown_timeout_s,
         "loop": "uvloop" if sys.platform != "win32" else "asyncio",
-        "http": "httptools",
+        "http": LimitedHttpToolsProtocol,
+        "h11_max_incomplete_event_size": settings.max_header_bytes,
     }
     if settings.workers == 1:
         server = _AnnouncingServer(uvicorn.Config(create_app(settings), **common), url)  # type: ignore[arg-type]

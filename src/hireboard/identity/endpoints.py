@@ -23,6 +23,7 @@ from hireboard.identity.schemas import (
 from hireboard.kit.problem import problem_responses
 from hireboard.kit.ratelimit import Policy, rate_limit
 from hireboard.kit.routing import JSONRoute
+from hireboard.kit.throttle import FailureThrottle, ThrottleRules
 
 router = APIRouter(route_class=JSONRoute, tags=["auth"])
 
@@ -37,10 +38,12 @@ LOGINS = Policy(
 )
 LOGIN_FAILURES = Policy(
     "login_failures",
-    lambda r: r.app.state.settings.login_failures_per_email,
+    lambda r: r.app.state.settings.login_failures_per_account,
     on_store_error="closed",
 )
 _AUTH_ERRORS = problem_responses(401, 422, 429)
+# A source's failed logins at an account are forgotten a day after the first one.
+_FAILURE_MEMORY_S = 86400
 
 
 @router.post(
@@ -64,11 +67,26 @@ async def sign_up(body: SignUp, session: WriteSession, identity: IdentityService
 async def log_in(
     body: Login, request: Request, session: WriteSession, identity: IdentityService
 ) -> TokenPair:
-    """An access token (minutes) and a one-use refresh token; 401 for any wrong detail."""
-    failures = request.app.state.rate_limiter.failures(LOGIN_FAILURES, request)
+    """An access token (minutes) and a one-use refresh token; 401 for any wrong detail.
+
+    Wrong passwords are throttled per (email, client address): after a few, each further
+    attempt from that address waits longer (429 with `Retry-After`)."""
     return await identity.log_in(
-        session, email=body.email, password=body.password, failures=failures
+        session, email=body.email, password=body.password, throttle=_login_throttle(request)
     )
+
+
+def _login_throttle(request: Request) -> FailureThrottle:
+    settings = request.app.state.settings
+    rules = ThrottleRules(
+        name=LOGIN_FAILURES.name,
+        free_failures=settings.login_free_failures_per_source,
+        max_delay_s=settings.login_backoff_max_s,
+        window_s=_FAILURE_MEMORY_S,
+        known_source_s=settings.login_known_source_days * 86400,
+        ceiling=LOGIN_FAILURES,
+    )
+    return FailureThrottle(request.app.state.rate_limiter, rules, request)
 
 
 @router.post(

@@ -40,11 +40,12 @@ SIGNUP_ACCEPTED = Accepted(
 )
 
 
-class FailureLimit(Protocol):
-    """Counts failed logins per submitted email (see kit.ratelimit)."""
+class LoginThrottle(Protocol):
+    """Throttles failed logins per (submitted email, source) (see kit.throttle)."""
 
-    async def check(self, key: str) -> None: ...  # raises 429 once over the limit
-    async def record(self, key: str) -> None: ...
+    async def attempt(self, account: str) -> None: ...  # raises 429 while the source waits
+    async def failed(self, account: str) -> None: ...
+    async def succeeded(self, account: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -127,10 +128,10 @@ class Identity:
             )
 
     async def log_in(
-        self, session: AsyncSession, *, email: str, password: str, failures: FailureLimit
+        self, session: AsyncSession, *, email: str, password: str, throttle: LoginThrottle
     ) -> TokenPair:
         email = normalise_email(email)
-        await failures.check(email)
+        await throttle.attempt(email)
         user = await repository.get_user_by_email(session, email)
         if user is None:
             self.passwords.waste_time(password)
@@ -139,10 +140,11 @@ class Identity:
             or not self.passwords.verify(user.password_hash, password)
             or user.disabled_at
         ):
-            await failures.record(email)
+            await throttle.failed(email)
             if user is not None:
                 await audit.record_failed_login(session, user.id)
             raise InvalidCredentials("The email or password is wrong.")
+        await throttle.succeeded(email)
         expires = datetime.now(UTC) + timedelta(seconds=self.settings.refresh_family_ttl_s)
         session_id = await repository.create_session(session, user.id, expires)
         return await self._pair(session, user.id, session_id)

@@ -57,21 +57,30 @@ class RequestContextMiddleware:
 
 
 async def _send_internal_error(send: Send, request_id: str) -> None:
+    await send_problem(
+        send,
+        status=500,
+        code="internal_error",
+        title="Internal server error",
+        detail="Something went wrong on our side. Quote the request id when reporting it.",
+        request_id=request_id,
+    )
+
+
+async def send_problem(
+    send: Send, *, status: int, code: str, title: str, detail: str, request_id: str | None
+) -> None:
+    """Answers with problem+json from middleware, where no exception handler runs."""
     body = problem_bytes(
-        problem_body(
-            status=500,
-            code="internal_error",
-            title="Internal server error",
-            detail="Something went wrong on our side. Quote the request id when reporting it.",
-            request_id=request_id,
-        )
+        problem_body(status=status, code=code, title=title, detail=detail, request_id=request_id)
     )
     headers = [
         (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
         (b"content-length", str(len(body)).encode()),
-        (REQUEST_ID_HEADER.encode(), request_id.encode()),
     ]
-    await send({"type": "http.response.start", "status": 500, "headers": headers})
+    if request_id is not None:
+        headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -168,3 +177,39 @@ class BodyLimitMiddleware:
 def _content_length(scope: Scope) -> int | None:
     value = _header(scope, b"content-length")
     return int(value) if value is not None and value.isdigit() else None
+
+
+def header_bytes(headers: list[tuple[bytes, bytes]]) -> int:
+    """Size of the header section as sent: ``name: value\\r\\n`` per field."""
+    return sum(len(name) + len(value) + 4 for name, value in headers)
+
+
+class HeaderLimitMiddleware:
+    """431 (problem+json) for too many header fields or too many header bytes.
+
+    The server's protocol (``cli.http_limits``) stops reading a header section that grows
+    past the limit, so memory stays bounded; this check is exact and also holds where the
+    app runs under another server.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, max_count: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.max_count = max_count
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = scope.get("headers", []) if scope["type"] == "http" else []
+        if len(headers) <= self.max_count and header_bytes(headers) <= self.max_bytes:
+            await self.app(scope, receive, send)
+            return
+        await send_problem(
+            send,
+            status=431,
+            code="request_headers_too_large",
+            title="Request header fields too large",
+            detail=(
+                f"Send at most {self.max_count} header fields "
+                f"and {self.max_bytes} bytes of headers."
+            ),
+            request_id=scope.get("state", {}).get("request_id"),
+        )

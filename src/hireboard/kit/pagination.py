@@ -17,6 +17,7 @@ from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel
 
 from hireboard.errors import AppError
+from hireboard.kit.hosts import public_request_url
 from hireboard.kit.text import single_line_ok
 
 DEFAULT_LIMIT = 20
@@ -79,7 +80,7 @@ def page_of(
     items = list(rows[:limit])
     next_cursor = encode_cursor(key(items[-1])) if len(rows) > limit and items else None
     if next_cursor is not None:
-        url = request.url.include_query_params(cursor=next_cursor)
+        url = public_request_url(request).include_query_params(cursor=next_cursor)
         response.headers["Link"] = f'<{url}>; rel="next"'
     return Page[T](items=items, next_cursor=next_cursor)
 

@@ -5,9 +5,10 @@
     @router.post("/token", dependencies=[rate_limit(LOGIN)])
 
 Counters live in memory (one process) or in Redis (shared) - the ``limits`` library with a
-moving window. Limited routes answer with ``RateLimit-Policy`` and ``RateLimit`` headers
-(draft-ietf-httpapi-ratelimit-headers, structured-field syntax) and, once over, 429 with
-``Retry-After``.
+moving window. Every answer of a limited route - errors included - carries ``RateLimit-Policy`` and
+``RateLimit`` headers (draft-ietf-httpapi-ratelimit-headers, structured-field syntax; one
+list item per policy counted), added by ``RateLimitHeadersMiddleware``; once over, 429
+with ``Retry-After``.
 
 When the store cannot be reached each policy says what happens: ``open`` lets the request
 through (counted in ``hireboard_rate_limit_store_errors_total`` and logged as a warning) -
@@ -25,18 +26,21 @@ from typing import Any, Literal
 
 from fastapi import Depends
 from limits import RateLimitItem, parse
+from limits.aio.storage import Storage as AsyncStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 from prometheus_client import Counter
 from redis.asyncio import ConnectionPool
+from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hireboard.errors import RateLimited, RateLimitUnavailable
 from hireboard.kit.caller import caller_id
 
 logger = logging.getLogger("hireboard.ratelimit")
 _UNAVAILABLE_RETRY_S = "5"
+_STATE_KEY = "rate_limits"
 
 
 @dataclass(frozen=True)
@@ -68,33 +72,35 @@ class RateLimiter:
             )
             options: dict[str, Any] = {"implementation": "redispy", "connection_pool": self._pool}
             storage = storage_from_string("async+" + redis_url, **options)
+        if not isinstance(storage, AsyncStorage):  # "async+" URLs always give one
+            raise TypeError(f"expected an asyncio storage, got {type(storage).__name__}")
+        self.storage: AsyncStorage = storage
         self.strategy = MovingWindowRateLimiter(storage)
 
     async def close(self) -> None:
         if self._pool is not None:
             await self._pool.aclose()
 
-    async def apply(self, policy: Policy, request: Request, response: Response) -> None:
+    async def apply(self, policy: Policy, request: Request) -> None:
         item, client = policy.item(request), policy.client(request)
         try:
             allowed = await self.strategy.hit(item, policy.name, client)
             stats = await self.strategy.get_window_stats(item, policy.name, client)
         except Exception as exc:  # the store (Redis) is unreachable or failing
-            self._store_failed(policy, exc)
+            self.store_failed(policy, exc)
             return
         reset_in = max(0, round(stats.reset_time - time.time()))
-        headers = {
-            "RateLimit-Policy": f'"{policy.name}";q={item.amount};w={item.get_expiry()}',
-            "RateLimit": f'"{policy.name}";r={stats.remaining};t={reset_in}',
-        }
-        response.headers.update(headers)
+        counted(request)[policy.name] = (
+            f'"{policy.name}";q={item.amount};w={item.get_expiry()}',
+            f'"{policy.name}";r={stats.remaining};t={reset_in}',
+        )
         if not allowed:
             raise RateLimited(
                 f"Limit of {policy.limit} reached; retry in {max(reset_in, 1)} s.",
-                headers={**headers, "Retry-After": str(max(reset_in, 1))},
+                headers={"Retry-After": str(max(reset_in, 1))},
             )
 
-    def _store_failed(self, policy: Policy, exc: Exception) -> None:
+    def store_failed(self, policy: Policy, exc: Exception) -> None:
         """Fail open (count, warn, allow) or closed (503), as the policy says."""
         self.errors.labels(policy.name, policy.on_store_error).inc()
         if policy.on_store_error == "open":
@@ -105,43 +111,46 @@ class RateLimiter:
             headers={"Retry-After": _UNAVAILABLE_RETRY_S},
         ) from exc
 
-    def failures(self, policy: Policy, request: Request) -> FailureCounter:
-        return FailureCounter(self, policy, policy.item(request))
+
+def counted(request: Request) -> dict[str, tuple[str, str]]:
+    """The policies counted for this request: name -> (``RateLimit-Policy`` item,
+    ``RateLimit`` item).
+
+    Kept on the request, not on a dependency's ``Response``: that one is dropped when the
+    handler raises, and a limited route's 401 or 429 must carry the headers too.
+    """
+    state = request.scope.setdefault("state", {})
+    found: dict[str, tuple[str, str]] = state.setdefault(_STATE_KEY, {})
+    return found
 
 
-@dataclass
-class FailureCounter:
-    """Counts only failures (wrong passwords, say) against a key such as a submitted email."""
+class RateLimitHeadersMiddleware:
+    """Puts the request's counted limits on its answer, whatever the answer is."""
 
-    limiter: RateLimiter
-    policy: Policy
-    item: RateLimitItem
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
 
-    async def check(self, key: str) -> None:
-        try:
-            allowed = await self.limiter.strategy.test(self.item, self.policy.name, key)
-            stats = await self.limiter.strategy.get_window_stats(self.item, self.policy.name, key)
-        except Exception as exc:
-            self.limiter._store_failed(self.policy, exc)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
             return
-        if not allowed:
-            retry = str(max(1, round(stats.reset_time - time.time())))
-            raise RateLimited(
-                "Too many failed attempts; retry later.", headers={"Retry-After": retry}
-            )
 
-    async def record(self, key: str) -> None:
-        try:
-            await self.limiter.strategy.hit(self.item, self.policy.name, key)
-        except Exception as exc:
-            self.limiter._store_failed(self.policy, exc)
+        async def send_with_limits(message: Message) -> None:
+            limits = scope.get("state", {}).get(_STATE_KEY)
+            if message["type"] == "http.response.start" and limits:
+                headers = MutableHeaders(scope=message)
+                headers["RateLimit-Policy"] = ", ".join(p for p, _ in limits.values())
+                headers["RateLimit"] = ", ".join(r for _, r in limits.values())
+            await send(message)
+
+        await self.app(scope, receive, send_with_limits)
 
 
 def rate_limit(policy: Policy) -> Any:
     """A route dependency applying ``policy`` (also documents 429 for the route)."""
 
-    async def limited(request: Request, response: Response) -> None:
+    async def limited(request: Request) -> None:
         limiter: RateLimiter = request.app.state.rate_limiter
-        await limiter.apply(policy, request, response)
+        await limiter.apply(policy, request)
 
     return Depends(limited)

@@ -1,4 +1,4 @@
-"""The route class every router uses: JSON bodies must say they are JSON."""
+"""The route class every router uses (JSON bodies must say they are JSON), and 405's Allow."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute, Match
+from starlette.types import Scope
 
 from hireboard.kit import idempotency
 from hireboard.kit.caller import caller_id
@@ -89,3 +91,21 @@ async def _with_idempotency(
     # The request's write session stores this when it commits (see db.write_session).
     keyed.response = response
     return response
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(routes: list[BaseRoute], scope: Scope) -> list[str]:
+    """Every method some route serves at the request's path.
+
+    Starlette answers 405 from the first route whose path matches, so its ``Allow`` names
+    that route's methods only; a path served by several routes (GET and DELETE declared
+    apart, or in other routers) needs them all. Asking every route whether it would take
+    the path with each method works whatever nests inside (included routers, mounts).
+    """
+    return [
+        method
+        for method in _METHODS
+        if any(route.matches({**scope, "method": method})[0] is Match.FULL for route in routes)
+    ]

@@ -15,6 +15,7 @@ from hireboard.access.auth import (
     OptionalActor,
 )
 from hireboard.config import Settings
+from hireboard.kit.hosts import public_url
 from hireboard.kit.idempotency import idempotent
 from hireboard.kit.pagination import InvalidCursor, Page, Paging
 from hireboard.kit.problem import problem_responses
@@ -48,7 +49,7 @@ def _settings(request: Request) -> Settings:
 
 
 def _created(response: Response, request: Request, path: str) -> None:
-    response.headers["Location"] = str(request.base_url).rstrip("/") + path
+    response.headers["Location"] = public_url(request, path)
 
 
 @router.get(

@@ -22,6 +22,7 @@ from hireboard.config import Settings
 from hireboard.db import ReadSession
 from hireboard.errors import ValidationFailed
 from hireboard.kit.caching import cached_response
+from hireboard.kit.hosts import public_request_url
 from hireboard.kit.idempotency import idempotent
 from hireboard.kit.pagination import InvalidCursor, Page, PageRequest, Paging, encode_cursor
 from hireboard.kit.problem import problem_responses
@@ -151,7 +152,7 @@ async def _search(
 
 
 def _next_url(request: Request, cursor: str | None) -> str | None:
-    return str(request.url.include_query_params(cursor=cursor)) if cursor else None
+    return str(public_request_url(request).include_query_params(cursor=cursor)) if cursor else None
 
 
 @router.get(
@@ -198,7 +199,7 @@ async def feed_json(
     feed = syndication.json_feed(
         items,
         base_url=settings.base_url,
-        feed_url=str(request.url),
+        feed_url=str(public_request_url(request)),
         next_url=_next_url(request, cursor),
     )
     return cached_response(
@@ -220,7 +221,8 @@ async def feed_rss(
     """Each item links to the posting's `url`."""
     items, _, _, _ = await _search(request, session, query, paging, facets=False)
     settings = _settings(request)
-    body = syndication.rss(items, base_url=settings.base_url, feed_url=str(request.url))
+    feed_url = str(public_request_url(request))
+    body = syndication.rss(items, base_url=settings.base_url, feed_url=feed_url)
     return cached_response(
         request, body.encode(), "application/rss+xml; charset=utf-8", cache_control=_SEARCH_CACHE
     )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Request, Response
 
 from hireboard.access.auth import ActingWrite, CurrentActor, OptionalActingRead, OptionalActor
 from hireboard.kit.caching import cached_response
+from hireboard.kit.hosts import public_url
 from hireboard.kit.idempotency import idempotent
 from hireboard.kit.pagination import Page, Paging
 from hireboard.kit.problem import problem_responses
@@ -101,7 +102,7 @@ async def create_template(
 ) -> Template:
     """Owners, admins and recruiters; visible to the organization only."""
     template = await service.create_template(session, actor, organization_id, body)
-    response.headers["Location"] = f"{request.base_url}v1/templates/{template.id}"
+    response.headers["Location"] = public_url(request, f"/v1/templates/{template.id}")
     return template
 
 
