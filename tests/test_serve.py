@@ -38,7 +38,8 @@ def serve(database_url: str, data_dir: Path, *args: str) -> tuple[subprocess.Pop
     return process, f"http://127.0.0.1:{port}"
 
 
-def wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> httpx.Response:
+def wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 90) -> httpx.Response:
+    # Generous: on a loaded machine, importing the app in each process alone took 16 s.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert process.poll() is None, process.communicate()[0].decode()

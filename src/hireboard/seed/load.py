@@ -114,7 +114,8 @@ def load_synthetic(
         # One load at a time; a repair on start leaves a running load's indexes alone.
         conn.execute("SELECT pg_advisory_lock(%s)", (LOAD_LOCK_KEY,))
         conn.execute("SET maintenance_work_mem = '512MB'")
-        restore_indexes(conn)  # what an earlier, interrupted load left behind
+        if leftover := restore_indexes(conn):
+            logger.warning("recreated %d indexes an interrupted load had dropped", len(leftover))
         orgs = organizations(max(50, count // 500), rng)
         generated = postings(count, [o["id"] for o in orgs], rng, short=True)
         drop_indexes(conn, _BULK_TABLES)
