@@ -153,5 +153,5 @@ async def test_colleagues_still_handle_the_application(
     moved = await call(
         api, world, "owner", "POST", APPLICATION + "/transitions", {"stage": "offer"}
     )
-    assert notes.status_code == 200 and notes.json()["items"][0]["rating"] == 4
+    assert notes.status_code == 200 and notes.json()["items"][0]["body"] == "Strong."
     assert moved.status_code == 200 and moved.json()["stage"] == "offer"
