@@ -58,7 +58,7 @@ logger = logging.getLogger("hireboard.app")
 _DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect"})
 # Probes and scrapers address the container directly; these answers hold no links.
 _HOST_EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
-_COMMON_ERRORS = problem_responses(400, 404, 413, 415, 422, 500)
+_COMMON_ERRORS = problem_responses(400, 404, 413, 415, 422, 431, 500)
 
 
 def create_app(settings: Settings) -> FastAPI:

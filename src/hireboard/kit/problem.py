@@ -56,7 +56,11 @@ class Problem(BaseModel):
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses=`` entries documenting problem+json errors with an example each."""
     described = {
-        400: ("Malformed request (for example invalid JSON).", "malformed_json"),
+        400: (
+            "Malformed request (for example invalid JSON, or a `Host` this server does not "
+            "answer for: `invalid_host`).",
+            "malformed_json",
+        ),
         401: ("Missing or invalid credentials.", "not_authenticated"),
         403: ("Authenticated but not allowed.", "forbidden"),
         404: ("Not found, or not visible to the caller.", "not_found"),
@@ -65,6 +69,10 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         415: ("The body is not in a media type this route accepts.", "unsupported_media_type"),
         422: ("Invalid input; `errors` lists every bad field.", "validation_failed"),
         429: ("Rate limited; retry after `Retry-After` seconds.", "rate_limited"),
+        431: (
+            "Too many request header fields, or too many bytes of them.",
+            "request_headers_too_large",
+        ),
         500: (
             "Unexpected failure; nothing is revealed, the request id is logged.",
             "internal_error",
