@@ -16,7 +16,7 @@ from hireboard.access.actor import Actor
 from hireboard.candidates import files, repository
 from hireboard.candidates.schemas import Profile, ProfileIn, Resume
 from hireboard.errors import NotFound
-from hireboard.kit.text import without_controls
+from hireboard.kit.text import STORED_CONTEXT, without_controls
 from hireboard.reference import normalise_skill
 from hireboard.storage import Storage, in_thread
 from hireboard.worker import defer
@@ -36,7 +36,7 @@ async def get_profile(session: AsyncSession, actor: Actor) -> Profile:
     row = await repository.get_profile(session, user_id)
     if row is None:
         return Profile(user_id=user_id, updated_at=None)
-    return Profile.model_validate(row, from_attributes=True)
+    return Profile.model_validate(row, from_attributes=True, context=STORED_CONTEXT)
 
 
 async def put_profile(session: AsyncSession, actor: Actor, body: ProfileIn) -> Profile:

@@ -103,13 +103,25 @@ class Text:
             min_length=self.min_length or None,
             max_length=self.max_length,
             strip_whitespace=self.strip,
-            pattern=MULTI_LINE_PATTERN if self.multiline else SINGLE_LINE_PATTERN,
         )
-        check = single_line
-        if self.multiline:
-            check = multi_line_keeping_crlf if self.crlf else multi_line
-        return cs.no_info_before_validator_function(check, inner)
+        return cs.with_info_before_validator_function(self._check, inner)
 
+    def __get_pydantic_json_schema__(self, schema: cs.CoreSchema, handler: Any) -> Any:
+        document = handler(schema)
+        document["pattern"] = MULTI_LINE_PATTERN if self.multiline else SINGLE_LINE_PATTERN
+        return document
+
+    def _check(self, value: Any, info: cs.ValidationInfo) -> Any:
+        if info.context and info.context.get(STORED):
+            return value  # written before this rule: readable, refused only when sent again
+        if not self.multiline:
+            return single_line(value)
+        return multi_line_keeping_crlf(value) if self.crlf else multi_line(value)
+
+
+# ``model_validate(row, context=STORED_CONTEXT)``: a stored row, not a client's input.
+STORED = "stored"
+STORED_CONTEXT = {STORED: True}
 
 # Names, titles, short labels.
 Name = Annotated[str, Text(200, min_length=1)]

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hireboard.access import audit, policy
 from hireboard.access.actor import Actor
+from hireboard.kit.text import STORED_CONTEXT
 from hireboard.organizations.errors import OrganizationNotFound
 from hireboard.organizations.repository import get_organization
 from hireboard.templates import repository
@@ -45,7 +46,7 @@ def _template(row: Row[Any]) -> Template:
         copied_from=row.copied_from,
         created_at=row.created_at,
         updated_at=row.updated_at,
-        content=TemplateContent.model_validate(row.content),
+        content=TemplateContent.model_validate(row.content, context=STORED_CONTEXT),
     )
 
 
@@ -201,7 +202,7 @@ async def get_version(
         version=found.version,
         created_by=found.created_by,
         created_at=found.created_at,
-        content=TemplateContent.model_validate(found.content),
+        content=TemplateContent.model_validate(found.content, context=STORED_CONTEXT),
     )
 
 
@@ -215,7 +216,7 @@ async def render_template(
 ) -> tuple[str, bool]:
     """The rendered text, and whether it is public (a built-in) for caching."""
     row = await find(session, actor, ref)
-    content = TemplateContent.model_validate(row.content)
+    content = TemplateContent.model_validate(row.content, context=STORED_CONTEXT)
     variant = None
     if level is not None:
         variant = content.variant(level)
