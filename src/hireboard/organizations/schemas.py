@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from hireboard.access.actor import Role, Scope
+from hireboard.kit.jsonschema import HttpUrlPattern
 
 Slug = Annotated[
     str,
@@ -16,7 +17,7 @@ Slug = Annotated[
 ]
 # ISO 3166-1 alpha-2 ("DE"), ISO 3166-2 ("US-CO"), or "EU".
 RegionCode = Annotated[str, StringConstraints(pattern=r"^(EU|[A-Z]{2}(-[A-Z0-9]{1,3})?)$")]
-Url = Annotated[AnyHttpUrl, Field(max_length=2000)]
+Url = Annotated[AnyHttpUrl, Field(max_length=2000), HttpUrlPattern()]
 
 
 class Strict(BaseModel):

@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from hireboard.kit.jsonschema import HttpUrlPattern, non_nullable, present
 from hireboard.postings import pay
 from hireboard.reference import is_country, is_currency, is_jurisdiction
 from hireboard.vocabulary import Level, RoleFamily
@@ -147,7 +148,7 @@ class PostingFields(Strict):
     years_experience: int | None = Field(default=None, ge=0, le=50)
     benefits: list[Short] | None = Field(default=None, max_length=30)
     closes_at: datetime | None = None
-    apply_url: Annotated[AnyHttpUrl, Field(max_length=2000)] | None = None
+    apply_url: Annotated[AnyHttpUrl, Field(max_length=2000), HttpUrlPattern()] | None = None
     vacancy_exists: bool | None = None
     ai_screening: bool | None = None
     pay_ranges: list[PayRangeIn] | None = Field(default=None, max_length=10)
@@ -214,7 +215,12 @@ class PostingCreate(PostingFields):
                     "benefits": ["Health, dental and vision insurance", "401(k) with match"],
                     "closes_at": "2027-01-31T23:59:00Z",
                 }
-            ]
+            ],
+            # What _required checks: every required field, or a template and the rest.
+            "anyOf": [
+                present(*REQUIRED),
+                present("template_id", "level", "employment_type", "workplace_type"),
+            ],
         },
     )
 
@@ -231,6 +237,16 @@ class PostingCreate(PostingFields):
 
 class PostingUpdate(PostingFields):
     """PATCH: the fields sent replace the posting's; ``null`` clears an optional one."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=non_nullable(REQUIRED))
+
+    @field_validator(*REQUIRED, mode="before")
+    @classmethod
+    def _not_cleared(cls, value: object) -> object:
+        # Left out keeps the posting's value; `null` would clear a field every posting has.
+        if value is None:
+            raise ValueError("is required and cannot be cleared")
+        return value
 
 
 class PayRangeOut(BaseModel):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from hireboard.kit.jsonschema import non_nullable, present
 from hireboard.templates.content import (
     Faq,
     Kpi,
@@ -24,10 +25,37 @@ from hireboard.vocabulary import Level, RoleFamily
 TemplateRef = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
+# What TemplateContent requires of the merged content, stated on the request bodies.
+_REQUIRED = (
+    "role_family",
+    "title",
+    "summary",
+    "reporting_line",
+    "responsibilities",
+    "must_have_skills",
+    "levels",
+    "sections",
+)
+_NON_EMPTY = ("responsibilities", "must_have_skills", "levels")
+
+
+def _content_rules(schema: dict[str, Any]) -> None:
+    """No field may be ``null`` (the merged content has no optional field) and the lists
+    the content needs at least one of stay non-empty."""
+    non_nullable(name for name in schema["properties"] if name != "from_template_id")(schema)
+    for name in _NON_EMPTY:
+        schema["properties"][name]["minItems"] = 1
+
+
+def _create_rules(schema: dict[str, Any]) -> None:
+    _content_rules(schema)
+    schema["anyOf"] = [present("from_template_id"), present(*_REQUIRED)]
+
+
 class TemplateFields(BaseModel):
     """Every content field, optional: PATCH changes those sent; POST fills in from a copy."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_content_rules)
 
     role_family: RoleFamily | None = None
     title: Name | None = None
@@ -45,6 +73,8 @@ class TemplateFields(BaseModel):
 
 
 class TemplateCreate(TemplateFields):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_create_rules)
+
     from_template_id: TemplateRef | None = Field(
         default=None,
         description="Copy this template (a built-in's role-family id or a template id); "
