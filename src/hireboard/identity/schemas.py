@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic.config import JsonDict
 
 
 class Strict(BaseModel):
@@ -15,7 +16,7 @@ class Strict(BaseModel):
 
 # The length rule of a new password, stated for clients; checking it stays with
 # password_problems, so a short password is still 422 `weak_password` with the other rules.
-NEW_PASSWORD = {"minLength": 10}
+NEW_PASSWORD: JsonDict = {"minLength": 10}
 
 
 class SignUp(Strict):

@@ -6,31 +6,50 @@ allows must be accepted, so each rule a validator adds beyond its type is declar
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from pydantic import GetJsonSchemaHandler
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema
+from pydantic_core import CoreSchema, core_schema
 
 JsonSchemaExtra = Callable[[dict[str, Any]], None]
 
-# What pydantic's AnyHttpUrl accepts: an http(s) scheme and a host name or address.
+# An RFC 3986 http(s) URL with an ASCII host name: checked before pydantic's URL parser,
+# which would otherwise repair (percent-encode, lower-case) what a client got wrong.
+_PCHAR = r"([A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})"
+_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
 HTTP_URL_PATTERN = (
-    r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
-    r"(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[0-9]{1,4})?([/?#][!-~]*)?$"
+    rf"^[Hh][Tt][Tt][Pp][Ss]?://{_LABEL}(\.{_LABEL})*(:[0-9]{{1,4}})?"
+    rf"(/{_PCHAR}*)*(\?({_PCHAR}|[/?])*)?(#({_PCHAR}|[/?])*)?$"
 )
+_HTTP_URL = re.compile(HTTP_URL_PATTERN)
 
 
 class HttpUrlPattern:
-    """Annotated marker: the URL's scheme and host rules as a pattern."""
+    """Annotated marker: the URL must match HTTP_URL_PATTERN, and the schema says so."""
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.no_info_before_validator_function(_check_url, handler(source))
 
     def __get_pydantic_json_schema__(
         self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
         schema = handler(core_schema)
         schema["pattern"] = HTTP_URL_PATTERN
+        if "maxLength" in schema:
+            # Normalising adds "/" to a URL without a path; the limit applies after that.
+            schema["maxLength"] -= 1
         return schema
+
+
+def _check_url(value: Any) -> Any:
+    if isinstance(value, str) and not _HTTP_URL.match(value):
+        raise ValueError("must be an http(s) URL with an ASCII host name (RFC 3986)")
+    return value
 
 
 def non_nullable(names: Iterable[str]) -> JsonSchemaExtra:

@@ -78,7 +78,10 @@ def _query(
     workplace_type: Annotated[list[Literal["onsite", "hybrid", "remote"]] | None, Query()] = None,
     country: Annotated[list[str] | None, Query(max_length=50)] = None,
     remote_from: Annotated[list[str] | None, Query(max_length=50)] = None,
-    pay_min: Annotated[float | None, Query(ge=0, description="Annualised, in `currency`.")] = None,
+    pay_min: Annotated[
+        float | None,
+        Query(ge=0, description="Annualised, in `currency`, which is then required."),
+    ] = None,
     currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
     posted_since: date | None = None,
     organization: Annotated[list[uuid.UUID] | None, Query()] = None,

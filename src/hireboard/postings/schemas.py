@@ -19,7 +19,14 @@ from pydantic import (
 
 from hireboard.kit.jsonschema import HttpUrlPattern, non_nullable, present
 from hireboard.postings import pay
-from hireboard.reference import is_country, is_currency, is_jurisdiction
+from hireboard.reference import (
+    ISO_COUNTRY,
+    ISO_CURRENCY,
+    JURISDICTION,
+    is_country,
+    is_currency,
+    is_jurisdiction,
+)
 from hireboard.vocabulary import Level, RoleFamily
 
 Period = Literal["hour", "day", "week", "month", "year"]
@@ -49,9 +56,14 @@ class Strict(BaseModel):
 
 
 class PayRangeIn(Strict):
+    # What _plausible checks first: a minimum, a maximum or both.
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"anyOf": [present("min"), present("max")]}
+    )
+
     min: float | None = Field(default=None, ge=0)
     max: float | None = Field(default=None, ge=0)
-    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), ISO_CURRENCY]
     period: Period
     basis: Literal["salary", "hourly", "commission", "tipped"] = "salary"
     scope: Short | None = Field(default=None, description="Where this range applies.")
@@ -82,7 +94,7 @@ class PayRangeIn(Strict):
 class LocationIn(Strict):
     city: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     region: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,3}$")] | None = None
-    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$"), ISO_COUNTRY]
     city_code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{3}$")] | None = None
 
     @model_validator(mode="after")
@@ -94,7 +106,9 @@ class LocationIn(Strict):
         return self
 
 
-Jurisdiction = Annotated[str, StringConstraints(pattern=r"^(EU|[A-Z]{2}(-[A-Z0-9]{1,3})?)$")]
+Jurisdiction = Annotated[
+    str, StringConstraints(pattern=r"^(EU|[A-Z]{2}(-[A-Z0-9]{1,3})?)$"), JURISDICTION
+]
 
 
 class Question(Strict):

@@ -36,15 +36,17 @@ _REQUIRED = (
     "levels",
     "sections",
 )
-_NON_EMPTY = ("responsibilities", "must_have_skills", "levels")
+_BOUNDS = ("minItems", "maxItems")
 
 
 def _content_rules(schema: dict[str, Any]) -> None:
-    """No field may be ``null`` (the merged content has no optional field) and the lists
-    the content needs at least one of stay non-empty."""
+    """No field may be ``null`` (the merged content has no optional field) and each list
+    has the content's bounds."""
     non_nullable(name for name in schema["properties"] if name != "from_template_id")(schema)
-    for name in _NON_EMPTY:
-        schema["properties"][name]["minItems"] = 1
+    content = TemplateContent.model_json_schema()["properties"]
+    for name, prop in schema["properties"].items():
+        bounds = {k: v for k, v in content.get(name, {}).items() if k in _BOUNDS}
+        prop.update(bounds)
 
 
 def _create_rules(schema: dict[str, Any]) -> None:
