@@ -49,13 +49,31 @@ async def test_clearing_a_required_posting_field_is_422_not_500(
     assert fields == {("body", "role_family"), ("body", "title")}
 
 
-async def test_required_posting_fields_are_not_nullable_in_an_update(
-    client: httpx.AsyncClient,
+async def test_a_posting_from_a_template_refuses_null_for_a_required_field(
+    client: httpx.AsyncClient, world: World
 ) -> None:
-    update = component(await document(client), "PostingUpdate")["properties"]
-    for name in ("title", "role_family", "level", "description"):
-        assert "anyOf" not in update[name] and update[name].get("type") != "null", name
-    assert {"type": "null"} in update["closes_at"]["anyOf"]  # optional ones still clear
+    response = await client.post(
+        f"/v1/organizations/{world.organization_id}/postings",
+        json={
+            "template_id": str(world.template_id),
+            "level": "senior",
+            "employment_type": "full_time",
+            "workplace_type": "remote",
+            "description": None,  # would have replaced the template's (a NOT NULL column)
+        },
+        headers=world.headers("owner"),
+    )
+    assert response.status_code == 422, response.text
+    assert [error["loc"] for error in response.json()["errors"]] == [["body", "description"]]
+
+
+async def test_required_posting_fields_are_not_nullable(client: httpx.AsyncClient) -> None:
+    doc = await document(client)
+    for model in ("PostingCreate", "PostingUpdate"):
+        fields = component(doc, model)["properties"]
+        for name in ("title", "role_family", "level", "description"):
+            assert "anyOf" not in fields[name] and fields[name].get("type") != "null", name
+        assert {"type": "null"} in fields["closes_at"]["anyOf"]  # optional ones still clear
 
 
 async def test_co_required_fields_are_stated(client: httpx.AsyncClient) -> None:

@@ -143,8 +143,13 @@ def asks_pay_history(question: str) -> bool:
     return rules.patterns["vague.pay-history-question"].search(question) is not None
 
 
+REQUIRED = ("title", "role_family", "level", "employment_type", "workplace_type", "description")
+
+
 class PostingFields(Strict):
     """Every writable field, optional here; creation says which are required."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=non_nullable(REQUIRED))
 
     title: Short | None = None
     role_family: RoleFamily | None = None
@@ -168,6 +173,15 @@ class PostingFields(Strict):
     pay_ranges: list[PayRangeIn] | None = Field(default=None, max_length=10)
     annualisation_factors: dict[Period, Annotated[float, Field(gt=0, le=10_000)]] | None = None
     questions: list[Question] | None = Field(default=None, max_length=30)
+
+    @field_validator(*REQUIRED, mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        # Left out: the template's or the posting's value stays; `null` would clear a field
+        # every posting has (a NOT NULL column).
+        if value is None:
+            raise ValueError("must not be null")
+        return value
 
     @field_validator("questions")
     @classmethod
@@ -200,7 +214,29 @@ class PostingFields(Strict):
         return value
 
 
-REQUIRED = ("title", "role_family", "level", "employment_type", "workplace_type", "description")
+_EXAMPLE: dict[str, Any] = {
+    "title": "Senior Backend Engineer",
+    "role_family": "backend-engineer",
+    "level": "senior",
+    "employment_type": "full_time",
+    "workplace_type": "hybrid",
+    "locations": [{"city": "Denver", "region": "US-CO", "country": "US"}],
+    "description": "## About the role\nYou will build our billing APIs...",
+    "required_skills": ["Python", "Postgres"],
+    "pay_ranges": [{"min": 150000, "max": 180000, "currency": "USD", "period": "year"}],
+    "benefits": ["Health, dental and vision insurance", "401(k) with match"],
+    "closes_at": "2027-01-31T23:59:00Z",
+}
+
+
+def _create_schema(schema: dict[str, Any]) -> None:
+    non_nullable(REQUIRED)(schema)
+    schema["examples"] = [_EXAMPLE]
+    # What _required checks: every required field, or a template and the rest.
+    schema["anyOf"] = [
+        present(*REQUIRED),
+        present("template_id", "level", "employment_type", "workplace_type"),
+    ]
 
 
 class PostingCreate(PostingFields):
@@ -210,33 +246,7 @@ class PostingCreate(PostingFields):
         "rendered for `level`; fields sent here win.",
     )
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "title": "Senior Backend Engineer",
-                    "role_family": "backend-engineer",
-                    "level": "senior",
-                    "employment_type": "full_time",
-                    "workplace_type": "hybrid",
-                    "locations": [{"city": "Denver", "region": "US-CO", "country": "US"}],
-                    "description": "## About the role\nYou will build our billing APIs...",
-                    "required_skills": ["Python", "Postgres"],
-                    "pay_ranges": [
-                        {"min": 150000, "max": 180000, "currency": "USD", "period": "year"}
-                    ],
-                    "benefits": ["Health, dental and vision insurance", "401(k) with match"],
-                    "closes_at": "2027-01-31T23:59:00Z",
-                }
-            ],
-            # What _required checks: every required field, or a template and the rest.
-            "anyOf": [
-                present(*REQUIRED),
-                present("template_id", "level", "employment_type", "workplace_type"),
-            ],
-        },
-    )
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_create_schema)
 
     @model_validator(mode="after")
     def _required(self) -> PostingCreate:
@@ -251,16 +261,6 @@ class PostingCreate(PostingFields):
 
 class PostingUpdate(PostingFields):
     """PATCH: the fields sent replace the posting's; ``null`` clears an optional one."""
-
-    model_config = ConfigDict(extra="forbid", json_schema_extra=non_nullable(REQUIRED))
-
-    @field_validator(*REQUIRED, mode="before")
-    @classmethod
-    def _not_cleared(cls, value: object) -> object:
-        # Left out keeps the posting's value; `null` would clear a field every posting has.
-        if value is None:
-            raise ValueError("is required and cannot be cleared")
-        return value
 
 
 class PayRangeOut(BaseModel):
