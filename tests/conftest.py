@@ -11,6 +11,7 @@ pytest_plugins = [
     "tests.fixtures.redis",
     "tests.fixtures.world",
     "tests.fixtures.s3",
+    "tests.fixtures.fuzz",
 ]
 
 

@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 from fastapi import FastAPI, Request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest, start_http_server
@@ -32,6 +33,7 @@ from hireboard.identity.service import Identity
 from hireboard.kit.hosts import TrustedHostMiddleware
 from hireboard.kit.http_client import OutboundClient, OutboundPolicy
 from hireboard.kit.idempotency import IdempotencyStore
+from hireboard.kit.jsonschema import close_patterned_objects
 from hireboard.kit.middleware import (
     BodyLimitMiddleware,
     HeaderLimitMiddleware,
@@ -92,6 +94,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = metrics
     install_error_handlers(app)
+    _declare_enforced_rules(app)
     app.include_router(health.router)
     app.include_router(v1_router())
     app.include_router(identity_endpoints.router)
@@ -109,6 +112,20 @@ def create_app(settings: Settings) -> FastAPI:
         _add_metrics_route(app, settings, metrics)
     _add_middleware(app, settings, metrics)
     return app
+
+
+def _declare_enforced_rules(app: FastAPI) -> None:
+    """The generated document, plus the rules pydantic enforces but does not write down."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        first = app.openapi_schema is None
+        document = generate()
+        if first:
+            close_patterned_objects(document)
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented override
 
 
 def _open_state(app: FastAPI, settings: Settings, owner_url: str, metrics: Metrics) -> None:

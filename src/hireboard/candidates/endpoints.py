@@ -20,6 +20,11 @@ from hireboard.storage import Storage, storage_for
 
 router = APIRouter(route_class=JSONRoute, tags=["candidates"])
 _ERRORS = problem_responses(401, 403, 404, 422)
+# Every type an upload can be stored as (files.inspect decides it from the bytes).
+_FILE_TYPES = {
+    media_type: {"schema": {"type": "string", "format": "binary"}}
+    for media_type in (files.PDF, files.DOCX, files.TEXT)
+}
 
 
 def _storage(request: Request) -> Storage:
@@ -79,7 +84,8 @@ async def get_resume(resume_id: uuid.UUID, actor: CurrentActor, session: ActingR
 @router.get(
     "/v1/resumes/{resume_id}/file",
     summary="Download a resume",
-    responses={200: {"content": {"application/octet-stream": {}}}, **_ERRORS},
+    response_class=Response,
+    responses={200: {"content": _FILE_TYPES, "description": "The file as uploaded."}, **_ERRORS},
 )
 async def resume_file(
     resume_id: uuid.UUID, actor: CurrentActor, session: ActingRead, request: Request

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from hireboard.checker.rules import Family, Severity
+from hireboard.kit.jsonschema import present
 from hireboard.kit.text import Day, RequestModel, Text, Timestamp
 
 Jurisdiction = Annotated[
@@ -74,7 +75,9 @@ class CheckRequest(RequestModel):
                     "employer_headcount": 120,
                     "as_of": "2026-11-23",
                 }
-            ]
+            ],
+            # What _has_text checks.
+            "anyOf": [present("text"), present(posting=present("description"))],
         },
     )
 

@@ -38,6 +38,8 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 from pydantic_core import core_schema as cs
 
+from hireboard.kit.jsonschema import HttpUrlPattern
+
 SINGLE_LINE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"
 # A CR is allowed only as the first half of CR LF (normalised away before storing).
 MULTI_LINE_PATTERN = r"^(?:[^\x00-\x08\x0b-\x1f\x7f-\x9f]|\r\n)*$"
@@ -133,7 +135,13 @@ Email = Annotated[EmailStr, BeforeValidator(single_line)]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$")]
 PlaceCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$")]
 SkillText = Annotated[str, Text(60, min_length=1)]
-Url = Annotated[AnyHttpUrl, Field(max_length=2000), Strict(False), BeforeValidator(single_line)]
+Url = Annotated[
+    AnyHttpUrl,
+    Field(max_length=2000),
+    Strict(False),
+    HttpUrlPattern(),
+    BeforeValidator(single_line),
+]
 
 
 _SHAPES = {

@@ -40,7 +40,11 @@ def _filters(
     posted_within: Annotated[int | None, Query(ge=1, le=3650, description="days")] = None,
     convert_to: Annotated[
         str | None,
-        Query(pattern=r"^[A-Z]{3}$", description="Also pool pay in this currency (dated rates)."),
+        Query(
+            pattern=r"^[A-Z]{3}$",
+            description="Also pool pay in this currency (dated rates).",
+            json_schema_extra={"enum": sorted(fx_rates()["rates"])},
+        ),
     ] = None,
 ) -> service.Filters:
     if convert_to is not None and convert_to not in fx_rates()["rates"]:

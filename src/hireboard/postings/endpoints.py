@@ -81,7 +81,11 @@ def _query(
     remote_from: Annotated[list[PlaceCode] | None, Query(max_length=50)] = None,
     pay_min: Annotated[
         float | None,
-        Query(ge=0, allow_inf_nan=False, description="Annualised, in `currency`."),
+        Query(
+            ge=0,
+            allow_inf_nan=False,
+            description="Annualised, in `currency`, which is then required.",
+        ),
     ] = None,
     currency: Annotated[
         str | None,

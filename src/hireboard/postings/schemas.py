@@ -18,9 +18,17 @@ from pydantic import (
     model_validator,
 )
 
+from hireboard.kit.jsonschema import non_nullable, present
 from hireboard.kit.text import RequestModel, Text, Timestamp, Url, errors_at
 from hireboard.postings import pay
-from hireboard.reference import is_country, is_currency, is_jurisdiction
+from hireboard.reference import (
+    ISO_COUNTRY,
+    ISO_CURRENCY,
+    JURISDICTION,
+    is_country,
+    is_currency,
+    is_jurisdiction,
+)
 from hireboard.vocabulary import Level, RoleFamily
 
 Period = Literal["hour", "day", "week", "month", "year"]
@@ -47,9 +55,12 @@ def _base_only() -> list[Component]:
 
 
 class PayRangeIn(RequestModel):
+    # What _plausible checks first: a minimum, a maximum or both.
+    model_config = ConfigDict(json_schema_extra={"anyOf": [present("min"), present("max")]})
+
     min: float | None = Field(default=None, ge=0)
     max: float | None = Field(default=None, ge=0)
-    currency: Currency
+    currency: Annotated[Currency, ISO_CURRENCY]
     period: Period
     basis: Literal["salary", "hourly", "commission", "tipped"] = "salary"
     scope: Short | None = Field(default=None, description="Where this range applies.")
@@ -89,7 +100,7 @@ class PayRangeIn(RequestModel):
 class LocationIn(RequestModel):
     city: Annotated[str, Text(100, min_length=1)]
     # The country before the region: the region's check reads it.
-    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$"), ISO_COUNTRY]
     region: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,3}$")] | None = None
     city_code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{3}$")] | None = None
 
@@ -119,6 +130,7 @@ Jurisdiction = Annotated[
     str,
     StringConstraints(pattern=r"^(EU|[A-Z]{2}(-[A-Z0-9]{1,3})?)$"),
     AfterValidator(_known_place),
+    JURISDICTION,
 ]
 
 
@@ -170,8 +182,13 @@ def asks_pay_history(question: str) -> bool:
     return rules.patterns["vague.pay-history-question"].search(question) is not None
 
 
+REQUIRED = ("title", "role_family", "level", "employment_type", "workplace_type", "description")
+
+
 class PostingFields(RequestModel):
     """Every writable field, optional here; creation says which are required."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=non_nullable(REQUIRED))
 
     title: Short | None = None
     role_family: RoleFamily | None = None
@@ -192,6 +209,15 @@ class PostingFields(RequestModel):
     pay_ranges: list[PayRangeIn] | None = Field(default=None, max_length=10)
     annualisation_factors: dict[Period, Annotated[float, Field(gt=0, le=10_000)]] | None = None
     questions: list[Question] | None = Field(default=None, max_length=30)
+
+    @field_validator(*REQUIRED, mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        # Left out: the template's or the posting's value stays; `null` would clear a field
+        # every posting has (a NOT NULL column).
+        if value is None:
+            raise ValueError("must not be null")
+        return value
 
     @field_validator("questions")
     @classmethod
@@ -216,7 +242,29 @@ class PostingFields(RequestModel):
         return value
 
 
-REQUIRED = ("title", "role_family", "level", "employment_type", "workplace_type", "description")
+_EXAMPLE: dict[str, Any] = {
+    "title": "Senior Backend Engineer",
+    "role_family": "backend-engineer",
+    "level": "senior",
+    "employment_type": "full_time",
+    "workplace_type": "hybrid",
+    "locations": [{"city": "Denver", "region": "US-CO", "country": "US"}],
+    "description": "## About the role\nYou will build our billing APIs...",
+    "required_skills": ["Python", "Postgres"],
+    "pay_ranges": [{"min": 150000, "max": 180000, "currency": "USD", "period": "year"}],
+    "benefits": ["Health, dental and vision insurance", "401(k) with match"],
+    "closes_at": "2027-01-31T23:59:00Z",
+}
+
+
+def _create_schema(schema: dict[str, Any]) -> None:
+    non_nullable(REQUIRED)(schema)
+    schema["examples"] = [_EXAMPLE]
+    # What _required checks: every required field, or a template and the rest.
+    schema["anyOf"] = [
+        present(*REQUIRED),
+        present("template_id", "level", "employment_type", "workplace_type"),
+    ]
 
 
 class PostingCreate(PostingFields):
@@ -226,27 +274,7 @@ class PostingCreate(PostingFields):
         "rendered for `level`; fields sent here win.",
     )
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "title": "Senior Backend Engineer",
-                    "role_family": "backend-engineer",
-                    "level": "senior",
-                    "employment_type": "full_time",
-                    "workplace_type": "hybrid",
-                    "locations": [{"city": "Denver", "region": "US-CO", "country": "US"}],
-                    "description": "## About the role\nYou will build our billing APIs...",
-                    "required_skills": ["Python", "Postgres"],
-                    "pay_ranges": [
-                        {"min": 150000, "max": 180000, "currency": "USD", "period": "year"}
-                    ],
-                    "benefits": ["Health, dental and vision insurance", "401(k) with match"],
-                    "closes_at": "2027-01-31T23:59:00Z",
-                }
-            ]
-        },
-    )
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_create_schema)
 
     @model_validator(mode="after")
     def _required(self) -> PostingCreate:

@@ -114,3 +114,25 @@ def skills_in_text(body: str) -> list[str]:
 def skill_category(skill: str) -> str | None:
     """The taxonomy category of a (normalised) skill, or None when unknown."""
     return _skills()[1].get(normalise_skill(skill)) or None
+
+
+class SchemaEnum:
+    """Annotated marker stating a reference list in the JSON Schema (the validators check
+    membership; the document says which values those are)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> Any:
+        schema = handler(core_schema)
+        codes = sorted(currencies() if self.kind == "currency" else countries())
+        if self.kind == "jurisdiction":
+            schema["pattern"] = rf"^(EU|({'|'.join(codes)})(-[A-Z0-9]{{1,3}})?)$"
+        else:
+            schema["enum"] = codes
+        return schema
+
+
+ISO_CURRENCY = SchemaEnum("currency")
+ISO_COUNTRY = SchemaEnum("country")
+JURISDICTION = SchemaEnum("jurisdiction")

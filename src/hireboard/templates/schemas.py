@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from hireboard.kit.jsonschema import non_nullable, present
 from hireboard.kit.text import RequestModel, Text
 from hireboard.templates.content import (
     Faq,
@@ -25,8 +26,39 @@ from hireboard.vocabulary import Level, RoleFamily
 TemplateRef = Annotated[str, Text(64, min_length=1)]
 
 
+# What TemplateContent requires of the merged content, stated on the request bodies.
+_REQUIRED = (
+    "role_family",
+    "title",
+    "summary",
+    "reporting_line",
+    "responsibilities",
+    "must_have_skills",
+    "levels",
+    "sections",
+)
+_BOUNDS = ("minItems", "maxItems")
+
+
+def _content_rules(schema: dict[str, Any]) -> None:
+    """No field may be ``null`` (the merged content has no optional field) and each list
+    has the content's bounds."""
+    non_nullable(name for name in schema["properties"] if name != "from_template_id")(schema)
+    content = TemplateContent.model_json_schema()["properties"]
+    for name, prop in schema["properties"].items():
+        bounds = {k: v for k, v in content.get(name, {}).items() if k in _BOUNDS}
+        prop.update(bounds)
+
+
+def _create_rules(schema: dict[str, Any]) -> None:
+    _content_rules(schema)
+    schema["anyOf"] = [present("from_template_id"), present(*_REQUIRED)]
+
+
 class TemplateFields(RequestModel):
     """Every content field, optional: PATCH changes those sent; POST fills in from a copy."""
+
+    model_config = ConfigDict(json_schema_extra=_content_rules)
 
     role_family: RoleFamily | None = None
     title: Name | None = None
@@ -44,6 +76,8 @@ class TemplateFields(RequestModel):
 
 
 class TemplateCreate(TemplateFields):
+    model_config = ConfigDict(json_schema_extra=_create_rules)
+
     from_template_id: TemplateRef | None = Field(
         default=None,
         description="Copy this template (a built-in's role-family id or a template id); "
