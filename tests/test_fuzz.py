@@ -130,18 +130,7 @@ class Known:
 
 # TEMPORARY: failures whose fixes are on other branches of issue 19. Each entry keeps this
 # branch green only until its branch is merged; the merged state has an empty tuple.
-KNOWN_UNTIL_MERGE: tuple[Known, ...] = (
-    Known(8, "Allow header mismatch"),  # `Allow` on 405 lists every method of the route
-    Known(3, "Server error", when=has_control_characters),  # NUL / control characters
-    # `PATCH /v1/postings/feed.json` reaches `PATCH /v1/postings/{posting_id}` (422) where
-    # a 405 with `Allow: GET` is due: the id parameter shadows the feed paths.
-    Known(8, "Wrong response to undeclared method"),
-    # Loose types accepted (`true` for a number, a number for a date-time): strict types.
-    Known(9, "Schema-violating request accepted", "Incorrect type"),
-    # A whitespace-only string is refused once stripped, but the schema only says
-    # `minLength: 1`: the shared text type should state it (`pattern: \S`).
-    Known(3, REJECTED, when=lambda case: any(s and not s.strip() for s in strings(case.body))),
-)
+KNOWN_UNTIL_MERGE: tuple[Known, ...] = ()
 
 
 def expected(failure: Failure, case: Case[Any], response: Response) -> bool:
