@@ -190,24 +190,30 @@ class _Context:
         return structured or bool(self.text.money)
 
 
-def run(rules: RuleSet, request: CheckInput) -> Result:
-    """CPU-bound (up to a second at ``MAX_TEXT_CHARS``): async callers run it in a thread."""
+def context_for(rules: RuleSet, request: CheckInput) -> _Context:
+    """What every check reads: the analysed text, the reach, the date."""
     if len(request.text) > MAX_TEXT_CHARS:  # callers validate; the bounds rely on it
         raise ValueError(f"text longer than {MAX_TEXT_CHARS} characters")
-    as_of = request.as_of or datetime.now(UTC).date()
-    chosen = (
-        request.jurisdictions
-        if request.jurisdictions is not None
-        else places.from_posting(request.posting)
-    )
-    context = _Context(
+    return _Context(
         text=Text(request.text),
         posting=request.posting,
-        reach=places.reach(chosen),
+        reach=places.reach(_chosen(request)),
         headcount=request.employer_headcount,
-        as_of=as_of,
+        as_of=request.as_of or datetime.now(UTC).date(),
         rules=rules,
     )
+
+
+def _chosen(request: CheckInput) -> list[str]:
+    if request.jurisdictions is not None:
+        return request.jurisdictions
+    return places.from_posting(request.posting)
+
+
+def run(rules: RuleSet, request: CheckInput) -> Result:
+    """CPU-bound (up to a second at ``MAX_TEXT_CHARS``): async callers run it in a thread."""
+    context = context_for(rules, request)
+    chosen, as_of = _chosen(request), context.as_of
     findings: list[Finding] = []
     spans: dict[tuple[str, str], list[Span]] = {}
     for rule in rules.rules:

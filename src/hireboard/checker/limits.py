@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from re import _compiler, _constants, _parser  # type: ignore[attr-defined]  # no public AST
@@ -28,6 +29,9 @@ MAX_TEXT_CHARS = 200_000  # the longest text /v1/checks accepts (schemas.CheckRe
 REPEAT_CAP = 63  # an unbounded repeat matches at most this many times
 MAX_TOKEN = REPEAT_CAP + 1  # the longest word: a letter and REPEAT_CAP more
 MAX_WIDTH = 2_000  # the furthest any checker pattern may look from where it starts
+# A repeat of more than this many rounds may hold only single-width items: ``(a+)+`` or
+# ``(a|aa)*`` backtrack exponentially within even a short window.
+MAX_NESTED_ROUNDS = 4
 
 _REPEATS = (_constants.MAX_REPEAT, _constants.MIN_REPEAT, _constants.POSSESSIVE_REPEAT)
 
@@ -49,11 +53,15 @@ class Meter:
 _METER: ContextVar[Meter | None] = ContextVar("checker_meter", default=None)
 
 
-def metering() -> Meter:
-    """A fresh meter for the current context (a test or a benchmark reads it after)."""
+@contextmanager
+def metering() -> Iterator[Meter]:
+    """Count the regex work done inside the block (tests and benchmarks read it)."""
     meter = Meter()
-    _METER.set(meter)
-    return meter
+    token = _METER.set(meter)
+    try:
+        yield meter
+    finally:
+        _METER.reset(token)
 
 
 def _count(width: int, scanned: int) -> None:
@@ -98,6 +106,8 @@ def bounded(pattern: str, flags: int = 0) -> Bounded:
     width = int(tree.getwidth()[1])
     if width > MAX_WIDTH:
         raise UnboundedPattern(f"pattern can look {width} characters ahead: {pattern[:80]}")
+    if _nested(tree, outer_rounds=1):
+        raise UnboundedPattern(f"a repeated group holds a repeat or alternatives: {pattern[:80]}")
     regex: re.Pattern[str] = _compiler.compile(tree, flags)
     return Bounded(regex=regex, width=max(width, 1), source=pattern)
 
@@ -108,21 +118,36 @@ def _cap(node: Any) -> None:
         node.width = None  # getwidth() caches; the repeats below may change
     items = node.data if isinstance(node, _parser.SubPattern) else node
     for index, (op, av) in enumerate(items):
-        if op in _REPEATS:
-            low, high, inner = av
-            _cap(inner)
-            if high == _constants.MAXREPEAT:
-                items[index] = (op, (low, max(low, REPEAT_CAP), inner))
-        elif op is _constants.SUBPATTERN:
-            _cap(av[-1])
-        elif op is _constants.ATOMIC_GROUP:
-            _cap(av)
-        elif op in (_constants.ASSERT, _constants.ASSERT_NOT):
-            _cap(av[1])
-        elif op is _constants.BRANCH:
-            for branch in av[1]:
-                _cap(branch)
-        elif op is _constants.GROUPREF_EXISTS:
-            _cap(av[1])
-            if av[2] is not None:
-                _cap(av[2])
+        for child in _children(op, av):
+            _cap(child)
+        if op in _REPEATS and av[1] == _constants.MAXREPEAT:
+            items[index] = (op, (av[0], max(av[0], REPEAT_CAP), av[2]))
+
+
+def _children(op: Any, av: Any) -> list[Any]:
+    """The sub-patterns under one parse-tree item."""
+    if op in _REPEATS:
+        return [av[2]]
+    if op is _constants.SUBPATTERN:
+        return [av[-1]]
+    if op is _constants.ATOMIC_GROUP:
+        return [av]
+    if op in (_constants.ASSERT, _constants.ASSERT_NOT):
+        return [av[1]]
+    if op is _constants.BRANCH:
+        return list(av[1])
+    if op is _constants.GROUPREF_EXISTS:
+        return [branch for branch in av[1:] if branch is not None]
+    return []
+
+
+def _nested(node: Any, outer_rounds: int) -> bool:
+    """Whether a repeat of many rounds holds a variable repeat or alternatives."""
+    for op, av in node.data if isinstance(node, _parser.SubPattern) else node:
+        variable = (op in _REPEATS and av[0] != av[1]) or op is _constants.BRANCH
+        if variable and outer_rounds > MAX_NESTED_ROUNDS:
+            return True
+        rounds = outer_rounds * (av[1] if op in _REPEATS else 1)
+        if any(_nested(child, rounds) for child in _children(op, av)):
+            return True
+    return False
