@@ -157,9 +157,7 @@ class Text:
         """Vowel groups, less a silent final e, at least one per word: whole-text scans."""
         lowered = self.text.lower()
         groups = len(_VOWEL_GROUP.findall(lowered))
-        silent = sum(
-            1 for word in _FINAL_E.findall(lowered) if not _VOWELS.isdisjoint(word[:-2])
-        )
+        silent = sum(1 for word in _FINAL_E.findall(lowered) if not _VOWELS.isdisjoint(word[:-2]))
         voiceless = len(_NO_VOWEL_WORD.findall(lowered))
         return max(len(self.words), groups - silent + voiceless)
 
