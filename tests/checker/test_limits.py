@@ -4,6 +4,7 @@ accepted size (``checker.limits``; the wall-clock figures are in bench/checker_h
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -19,7 +20,7 @@ from hireboard.checker.limits import (
     bounded,
     metering,
 )
-from hireboard.checker.rules import Rule, packaged_rules
+from hireboard.checker.rules import Rule, load_rules, packaged_rules
 
 RULES = packaged_rules()
 # Steps are characters scanned times the scanning pattern's width (``limits.Meter``).
@@ -120,3 +121,31 @@ def test_a_word_is_never_longer_than_the_token_cap() -> None:
 def test_the_engine_refuses_text_past_the_accepted_size() -> None:
     with pytest.raises(ValueError, match="longer than"):
         run(RULES, CheckInput(text="a" * (MAX_TEXT_CHARS + 1)))
+
+
+OPERATOR_RULE = """
+- id: house.{name}
+  family: realism
+  severity: notice
+  title: House rule
+  message: "House rule."
+  fix: "Rewrite."
+  sources: ["https://example.org/house-style"]
+  check: regex
+  params: {{pattern: '{pattern}'}}
+  examples:
+    trigger: [{{text: "aab"}}]
+    pass: [{{text: "c"}}]
+"""
+
+
+def test_an_operator_rule_is_capped_or_refused_when_the_rules_load(tmp_path: Path) -> None:
+    capped, refused = tmp_path / "capped", tmp_path / "refused"
+    capped.mkdir()
+    refused.mkdir()
+    for directory, name, pattern in [(capped, "ok", r"a+b"), (refused, "no", r"(a|aa)*b")]:
+        rule = OPERATOR_RULE.format(name=name, pattern=pattern)
+        (directory / "house.yaml").write_text(rule, encoding="utf-8")
+    assert load_rules(capped).patterns["house.ok"].width <= MAX_WIDTH
+    with pytest.raises(UnboundedPattern):
+        load_rules(refused)

@@ -8,7 +8,8 @@ Python binding treats ``\\w`` as ASCII and converts match offsets slowly):
 - every pattern is compiled through ``bounded``: unbounded repeats (``*``, ``+``,
   ``{n,}``) become at most ``REPEAT_CAP``, so no match attempt looks further than the
   pattern's ``width`` from where it starts, and a scan costs at most text length times
-  width (``tests/checker/test_limits.py`` checks every pattern, the operator's too);
+  width; a pattern that could still backtrack without end is refused, so an operator's
+  rule fails at load rather than in a request (``tests/checker/test_limits.py``);
 - no text longer than ``MAX_TEXT_CHARS`` reaches the engine, and a word (a token) is at
   most ``MAX_TOKEN`` characters, so per-word work (syllables) is bounded;
 - every scan is counted in a ``Meter`` (characters scanned times the pattern's width), the
