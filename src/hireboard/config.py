@@ -102,6 +102,8 @@ class Settings(BaseSettings):
     login_attempts_per_address: str = "300/15 minutes"
     signups_per_address: str = "60/hour"
     resets_per_address: str = "60/hour"
+    # /v1/checks is public and CPU-bound (up to about a second at its largest size).
+    checks_per_address: str = "60/minute"
 
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65535)

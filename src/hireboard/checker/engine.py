@@ -16,7 +16,8 @@ from functools import cache
 from typing import Any
 
 from hireboard.checker import jurisdictions as places
-from hireboard.checker.rules import FAMILIES, SEVERITY_ORDER, Rule, RuleSet
+from hireboard.checker.limits import MAX_TEXT_CHARS, Bounded, bounded
+from hireboard.checker.rules import FAMILIES, SEVERITY_ORDER, Rule, RuleSet, Technology
 from hireboard.checker.text import (
     AI_USE,
     BENEFITS,
@@ -189,21 +190,30 @@ class _Context:
         return structured or bool(self.text.money)
 
 
-def run(rules: RuleSet, request: CheckInput) -> Result:
-    as_of = request.as_of or datetime.now(UTC).date()
-    chosen = (
-        request.jurisdictions
-        if request.jurisdictions is not None
-        else places.from_posting(request.posting)
-    )
-    context = _Context(
+def context_for(rules: RuleSet, request: CheckInput) -> _Context:
+    """What every check reads: the analysed text, the reach, the date."""
+    if len(request.text) > MAX_TEXT_CHARS:  # callers validate; the bounds rely on it
+        raise ValueError(f"text longer than {MAX_TEXT_CHARS} characters")
+    return _Context(
         text=Text(request.text),
         posting=request.posting,
-        reach=places.reach(chosen),
+        reach=places.reach(_chosen(request)),
         headcount=request.employer_headcount,
-        as_of=as_of,
+        as_of=request.as_of or datetime.now(UTC).date(),
         rules=rules,
     )
+
+
+def _chosen(request: CheckInput) -> list[str]:
+    if request.jurisdictions is not None:
+        return request.jurisdictions
+    return places.from_posting(request.posting)
+
+
+def run(rules: RuleSet, request: CheckInput) -> Result:
+    """CPU-bound (up to a second at ``MAX_TEXT_CHARS``): async callers run it in a thread."""
+    context = context_for(rules, request)
+    chosen, as_of = _chosen(request), context.as_of
     findings: list[Finding] = []
     spans: dict[tuple[str, str], list[Span]] = {}
     for rule in rules.rules:
@@ -408,7 +418,7 @@ def _employment_type_present(rule: Rule, context: _Context) -> list[Span]:
     return _missing(stated or bool(EMPLOYMENT_TYPE.search(context.text.text)))
 
 
-_TERM = re.compile(r"[a-z][a-z'-]{3,}")
+_TERM = bounded(r"[a-z][a-z'-]{3,}")
 
 
 def _term_repetition(rule: Rule, context: _Context) -> list[Span]:
@@ -430,15 +440,19 @@ def _term_repetition(rule: Rule, context: _Context) -> list[Span]:
     return spans
 
 
+_STOP = bounded(r"[.;\n]")
+_WINDOW_WORD = bounded(r"\w+")
+
+
 def _technology_age(rule: Rule, context: _Context) -> list[Span]:
     text = context.text.text
     spans = []
     for years in YEARS.finditer(text):
-        window_end = min(len(text), years.end() + int(rule.params.get("window", 60)))
+        window_end = min(len(text), years.end() + min(int(rule.params.get("window", 60)), 500))
         window = text[years.end() : window_end]
-        stop = re.search(r"[.;\n]", window)
+        stop = _STOP.search(window)
         window = window[: stop.start()] if stop else window
-        for tech in context.rules.technologies:
+        for tech in _mentioned(context.rules.technologies, window):
             found = tech.pattern.search(window)
             if found is None:
                 continue
@@ -449,15 +463,21 @@ def _technology_age(rule: Rule, context: _Context) -> list[Span]:
     return spans
 
 
+def _mentioned(technologies: Iterable[Technology], window: str) -> Iterable[Technology]:
+    """The technologies whose first word is in the window (the others cannot match)."""
+    words = frozenset(_WINDOW_WORD.findall(window.lower()))
+    return (t for t in technologies if t.first_words is None or t.first_words & words)
+
+
 def _whole_years(start: date, end: date) -> int:
     return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
 
 
 @cache
-def _stem_pattern(stems: tuple[str, ...]) -> re.Pattern[str]:
+def _stem_pattern(stems: tuple[str, ...]) -> Bounded:
     """Whole lower-case words; ``stem*`` matches any word starting with the stem."""
     parts = [re.escape(s[:-1]) + r"[\w'-]*" if s.endswith("*") else re.escape(s) for s in stems]
-    return re.compile(r"(?<![\w'-])(?:" + "|".join(parts) + r")(?![\w'-])")
+    return bounded(r"(?<![\w'-])(?:" + "|".join(parts) + r")(?![\w'-])")
 
 
 def _stem_hits(context: _Context, stems: tuple[str, ...]) -> dict[str, Span]:

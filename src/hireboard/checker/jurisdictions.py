@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import cache
+from importlib import resources
 from typing import Any
+
+from hireboard.reference import countries
 
 CODE = re.compile(r"^(EU|[A-Z]{2}(-[A-Z0-9]{1,3}(-[A-Z0-9]{3})?)?)$")
 
@@ -97,3 +101,49 @@ def from_posting(posting: Mapping[str, Any]) -> list[str]:
         if isinstance(scope, str) and CODE.match(scope)
     )
     return sorted(set(found))
+
+
+@cache
+def _subdivisions() -> dict[str, frozenset[str]]:
+    """ISO 3166-2 codes by country (``subdivisions.txt``)."""
+    text = resources.files("hireboard.checker").joinpath("subdivisions.txt").read_text("utf-8")
+    rows = (line.split() for line in text.splitlines() if line and not line.startswith("#"))
+    return {row[0]: frozenset(f"{row[0]}-{code}" for code in row[1:]) for row in rows}
+
+
+def cities() -> frozenset[str]:
+    """The cities the checker has rules for; a city elsewhere adds nothing to its region."""
+    return frozenset(CITIES.values())
+
+
+def is_known(code: str) -> bool:
+    """EU, an ISO 3166-1 country, an ISO 3166-2 region, or a city with rules of its own."""
+    country = code[:2]
+    if code == "EU" or code in cities():
+        return True
+    if len(code) == 2:
+        return code in countries()
+    return code in _subdivisions().get(country, frozenset())
+
+
+# Characters typed for one another in codes: US-C0 is US-CO.
+_LOOKALIKE = str.maketrans("0158", "OISB")
+
+
+def _mismatches(code: str, candidate: str) -> int:
+    """Positions that differ, look-alike characters counted equal (length must match)."""
+    if len(code) != len(candidate):
+        return len(code) + len(candidate)
+    typed, known = code.translate(_LOOKALIKE), candidate.translate(_LOOKALIKE)
+    return sum(a != b for a, b in zip(typed, known, strict=True))
+
+
+def close_matches(code: str) -> list[str]:
+    """Known codes one or two characters away: the same country's first, else countries."""
+    country = code[:2]
+    same_country = [c for c in cities() if c.startswith(country + "-")]
+    candidates = sorted(_subdivisions().get(country, frozenset())) + same_country
+    if len(code) == 2 or not candidates:
+        candidates, code = ["EU", *sorted(countries())], country
+    ranked = sorted((_mismatches(code, c), c) for c in candidates)
+    return [c for distance, c in ranked if distance <= max(1, len(code) // 3)][:4]

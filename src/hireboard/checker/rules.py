@@ -15,6 +15,8 @@ from typing import Any, Literal, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from hireboard.checker.limits import Bounded, bounded
+
 Severity = Literal["error", "warning", "notice"]
 Family = Literal[
     "pay_transparency",
@@ -108,7 +110,10 @@ class Technology:
     name: str
     aliases: tuple[str, ...]
     first_release: date
-    pattern: re.Pattern[str]
+    pattern: Bounded
+    # The first word of each name, lower-cased: the pattern cannot match a window that
+    # lacks all of them, which spares most searches (None: some name starts otherwise).
+    first_words: frozenset[str] | None
 
 
 @dataclass(frozen=True)
@@ -118,8 +123,8 @@ class RuleSet:
     feminine: tuple[str, ...]
     technologies: tuple[Technology, ...]
     version: str
-    patterns: dict[str, re.Pattern[str]]  # phrases and regex rules, compiled at load
-    lowered: dict[str, re.Pattern[str]]  # phrases again, for lower-cased text
+    patterns: dict[str, Bounded]  # phrases and regex rules, compiled at load
+    lowered: dict[str, Bounded]  # phrases again, for lower-cased text
     # For each phrase rule, the first word of each phrase (and whether it is a prefix): a
     # phrase cannot match unless that word is in the text, which skips most rules cheaply.
     first_words: dict[str, tuple[tuple[str, bool], ...]]
@@ -128,7 +133,7 @@ class RuleSet:
         return next(rule for rule in self.rules if rule.id == rule_id)
 
 
-def phrase_pattern(phrases: list[str], *, lowered: bool = False) -> re.Pattern[str]:
+def phrase_pattern(phrases: list[str], *, lowered: bool = False) -> Bounded:
     """Whole words, any case; a space matches any whitespace; ``word*`` matches word-prefixes.
 
     ``lowered``: for matching lower-cased text without IGNORECASE, which is several times
@@ -141,21 +146,22 @@ def phrase_pattern(phrases: list[str], *, lowered: bool = False) -> re.Pattern[s
         ]
         parts.append(r"\s+".join(words))
     flags = 0 if lowered else re.IGNORECASE
-    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", flags)
+    return bounded(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", flags)
 
 
-def compiled(rule: Rule) -> re.Pattern[str] | None:
+def compiled(rule: Rule) -> Bounded | None:
+    """Bounded (``checker.limits``): an operator's unbounded repeats are capped too."""
     if rule.check == "phrases":
         return phrase_pattern(list(rule.params["phrases"]))
     if rule.check == "regex":
-        return re.compile(str(rule.params["pattern"]))
+        return bounded(str(rule.params["pattern"]))
     return None
 
 
 _ESCAPES_AND_NAMES = re.compile(r"\\[A-Za-z]|\(\?P<[^>]+>|\(\?P=[^)]+\)")
 
 
-def lowered_pattern(rule: Rule) -> re.Pattern[str] | None:
+def lowered_pattern(rule: Rule) -> Bounded | None:
     """The rule's pattern for lower-cased text without IGNORECASE, when that is equivalent:
     phrase rules always; regex rules that are case-insensitive throughout (a leading
     ``(?i)``) and spell nothing in upper case."""
@@ -169,7 +175,7 @@ def lowered_pattern(rule: Rule) -> re.Pattern[str] | None:
     body = pattern[4:]
     if "(?-i" in body or any(c.isupper() for c in _ESCAPES_AND_NAMES.sub("", body)):
         return None
-    return re.compile(body)
+    return bounded(body)
 
 
 _RUN = re.compile(r"\w+")
@@ -245,15 +251,17 @@ def load_rules(extra_dir: Path | None = None) -> RuleSet:
 
 def _technology(row: dict[str, Any]) -> Technology:
     names = [row["name"], *row.get("aliases", [])]
-    pattern = re.compile(
+    pattern = bounded(
         r"(?<![\w.])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w])",
         re.IGNORECASE if len(row["name"]) > 4 else 0,
     )
+    keys = _first_words(names)
     return Technology(
         name=row["name"],
         aliases=tuple(row.get("aliases", [])),
         first_release=date.fromisoformat(row["first_release"]),
         pattern=pattern,
+        first_words=None if keys is None else frozenset(word for word, _ in keys),
     )
 
 

@@ -5,14 +5,41 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
+from hireboard.checker.jurisdictions import cities, close_matches, is_known
 from hireboard.checker.rules import Family, Severity
 from hireboard.kit.jsonschema import present
 from hireboard.kit.text import Day, RequestModel, Text, Timestamp
 
+
+def _known(code: str) -> str:
+    """A well-formed code that names nothing (``US-C0``) would silently check no law."""
+    if is_known(code):
+        return code
+    matches = close_matches(code)
+    hint = f"; close matches: {', '.join(matches)}" if matches else ""
+    if not matches and code.count("-") == 2:
+        hint = f"; cities with rules of their own: {', '.join(sorted(cities()))}; else the region"
+    raise PydanticCustomError(
+        "unknown_jurisdiction",
+        "unknown jurisdiction {code}{hint}",
+        {"code": code, "hint": hint, "close_matches": matches},
+    )
+
+
 Jurisdiction = Annotated[
-    str, StringConstraints(pattern=r"^(EU|[A-Z]{2}(-[A-Z0-9]{1,3}(-[A-Z0-9]{3})?)?)$")
+    str,
+    StringConstraints(pattern=r"^(EU|[A-Z]{2}(-[A-Z0-9]{1,3}(-[A-Z0-9]{3})?)?)$"),
+    AfterValidator(_known),
 ]
 
 
@@ -29,7 +56,9 @@ class PayRange(RequestModel):
 class Location(RequestModel):
     city: Annotated[str, Text(200)] | None = None
     region: Jurisdiction | None = None
-    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
+    country: (
+        Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$"), AfterValidator(_known)] | None
+    ) = None
     city_code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{3}$")] | None = None
 
 

@@ -1,4 +1,7 @@
-"""Text analysis the checks share: money, sections, words, sentences, syllables."""
+"""Text analysis the checks share: money, sections, words, sentences, syllables.
+
+Every pattern here is ``bounded`` (see ``checker.limits``): repeats are capped, so a scan
+costs at most the text's length times the pattern's width, whatever the text."""
 
 from __future__ import annotations
 
@@ -7,67 +10,84 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
+from hireboard.checker.limits import REPEAT_CAP, bounded
+
 _CURRENCY_CODES = (
     "USD|EUR|GBP|CAD|AUD|NZD|CHF|PLN|SEK|NOK|DKK|CZK|HUF|RON|INR|JPY|SGD|HKD|BRL|MXN|ZAR"
 )
-_AMOUNT = r"\d{1,3}(?:[,.\s]\d{3})+(?:[.,]\d+)?\s?[kK]?|\d+(?:[.,]\d+)?\s?[kKmM]?"
-MONEY = re.compile(
+# Digit runs are capped (15 digits is more money than anyone pays) and an amount starts
+# where a number starts: a run of 100,000 digits was tried from each digit and rescanned
+# to the end (quadratic).
+_AMOUNT = r"\d{1,3}(?:[,.\s]\d{3}){1,4}(?:[.,]\d{1,4})?\s?[kK]?|\d{1,15}(?:[.,]\d{1,4})?\s?[kKmM]?"
+MONEY = bounded(
     rf"(?:[$€£¥]|\b(?:{_CURRENCY_CODES}|C\$|CA\$|US\$|A\$)\b)\s?(?:{_AMOUNT})"
-    rf"|(?:{_AMOUNT})\s?(?:{_CURRENCY_CODES}|euros?|dollars?|zł|zl|PLN)\b"
+    rf"|(?<!\d)(?:{_AMOUNT})\s?(?:{_CURRENCY_CODES}|euros?|dollars?|zł|zl|PLN)\b"
 )
 # Open-ended pay: a word before an amount ("up to $X") or after it ("$X+", "$X and up"),
 # looked for around each amount rather than across the whole text.
-OPEN_BEFORE = re.compile(
+OPEN_BEFORE = bounded(
     r"(?i)\b(?:up\s+to|from|starting\s+(?:at|from)|as\s+(?:much|high)\s+as|at\s+least|"
     r"minimum(?:\s+of)?)\s+$"
 )
-OPEN_AFTER = re.compile(r"(?i)^\s*(?:\+|(?:and|or)\s+(?:up|above|more)\b|plus\b)")
-RANGE_AFTER = re.compile(r"^\s*(?:-|\u2013|\u2014|to)\s*\S*\d")
-PERIOD = re.compile(
+OPEN_AFTER = bounded(r"(?i)^\s*(?:\+|(?:and|or)\s+(?:up|above|more)\b|plus\b)")
+RANGE_AFTER = bounded(r"^\s*(?:-|\u2013|\u2014|to)\s*\S*\d")
+PERIOD = bounded(
     r"(?i)\b(?:per|a|an|each|/)\s*(?:hour|hr|day|week|month|year|yr|annum)\b"
     r"|/\s?(?:h|hr|yr|year|month|mo)\b"
     r"|\b(?:hourly|daily|weekly|monthly|annual(?:ly)?|yearly|p\.?a\.?|per\s+annum)\b"
 )
-BENEFITS = re.compile(
+BENEFITS = bounded(
     r"(?i)\b(?:benefits?|health(?:care)?\s+(?:insurance|plan|coverage)|medical|dental|vision|"
     r"pension|401\s?\(?k\)?|retirement\s+plan|paid\s+(?:time\s+off|leave|holidays?)|PTO|"
     r"vacation|annual\s+leave|parental\s+leave|sick\s+(?:leave|days)|stock\s+options|equity)\b"
 )
-DEADLINE = re.compile(
+DEADLINE = bounded(
     r"(?i)\b(?:apply\s+(?:by|before|until)|applications?\s+(?:close|closes|are\s+due|due|deadline|"
     r"will\s+be\s+accepted\s+until)|(?:application\s+)?deadline|closing\s+date|open\s+until|"
     r"accepting\s+applications\s+until)\b"
 )
-VACANCY = re.compile(
+VACANCY = bounded(
     r"(?i)\b(?:existing\s+(?:vacancy|position|role|job)|(?:not\s+)?currently\s+vacant|"
     r"(?:new(?:ly\s+created)?|additional)\s+(?:position|role|headcount)|"
     r"(?:this|the)\s+(?:position|role|vacancy)\s+(?:is|exists|does\s+not\s+exist)|vacancy\s+exists|"
     r"replac(?:es|ing)\s+a\s+departing|backfill)\b"
 )
-AI_USE = re.compile(
+AI_USE = bounded(
     r"(?i)\b(?:AI|A\.I\.|artificial\s+intelligence|machine[- ]learning\s+tools?|"
     r"automated\s+(?:tools?|systems?|screening|assessment|decision[- ]making|software))\b"
 )
-COMMISSION = re.compile(r"(?i)\b(?:commissions?|commission-based|OTE|on-target\s+earnings)\b")
-TIPS = re.compile(r"(?i)\b(?:tips?|tipped|gratuit(?:y|ies))\b")
-WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*")
-SENTENCE_END = re.compile(r"[.!?]+(?:\s|$)|\n\s*\n|\n\s*[-*•]\s")
-HEADING = re.compile(r"(?m)^\s{0,3}(?:#{1,6}\s+(?P<md>.+?)\s*#*\s*$|(?P<colon>[^\n:]{2,60}):\s*$)")
-YEARS = re.compile(r"(?i)\b(\d{1,2})\s*\+?\s*(?:years?|yrs?)\b")
-EMPLOYMENT_TYPE = re.compile(
+COMMISSION = bounded(r"(?i)\b(?:commissions?|commission-based|OTE|on-target\s+earnings)\b")
+TIPS = bounded(r"(?i)\b(?:tips?|tipped|gratuit(?:y|ies))\b")
+WORD = bounded(r"[A-Za-z][A-Za-z'\u2019-]*")
+SENTENCE_END = bounded(r"[.!?]{1,8}(?:\s|$)|\n\s{0,16}\n|\n\s{0,16}[-*•]\s")
+# One line each, and the optional runs around a title kept short: three adjacent
+# whitespace runs would otherwise multiply their backtracking.
+HEADING = bounded(
+    r"(?m)^[ \t]{0,3}(?:#{1,6}[ \t]{1,8}(?P<md>[^\n]{1,200}?)[ \t]{0,4}#{0,6}[ \t\r]{0,4}$"
+    r"|(?P<colon>[^\n:]{2,60}):[ \t\r]{0,4}$)"
+)
+YEARS = bounded(r"(?i)\b(\d{1,2})\s{0,3}\+?\s{0,3}(?:years?|yrs?)\b")
+EMPLOYMENT_TYPE = bounded(
     r"(?i)\b(?:full[- ]time|part[- ]time|contract(?:or)?|temporary|fixed[- ]term|internship|"
     r"permanent|freelance)\b"
 )
-WORKPLACE = re.compile(
+WORKPLACE = bounded(
     r"(?i)\b(?:remote|hybrid|on[- ]?site|in[- ]office|office[- ]based|based\s+in|located\s+in|"
     r"from\s+our\s+\w+\s+office|relocat\w*)\b"
 )
 
 
-_VOWEL_GROUP = re.compile(r"[aeiouy]+")
-# A final e after a consonant other than l, in a word with another vowel before it.
-_SILENT_E = re.compile(r"(?<=[aeiouy])[a-z]*?[b-df-hj-km-np-tv-xz]e\b")
-_NO_VOWEL_WORD = re.compile(r"\b[b-df-hj-np-tv-xz]+\b")
+# Syllables are counted per word of at most MAX_TOKEN letters: each pattern below looks
+# no further than the end of its word, and no word is longer than the cap (a lazy
+# unbounded ``[a-z]*?`` here scanned to the end of a 99,000-letter word from every vowel).
+_VOWEL_GROUP = bounded(r"[aeiouy]+")
+# A final e after a consonant other than l, in a word with another vowel before it: found
+# from the start of each word only (a scan from every vowel held the GIL for 0.4 s on one
+# 200,000-letter word), the vowel looked for in the match.
+_FINAL_E = bounded(rf"(?<![a-z])[a-z]{{0,{REPEAT_CAP - 2}}}[b-df-hj-km-np-tv-xz]e\b")
+_VOWELS = frozenset("aeiouy")
+_NO_VOWEL_WORD = bounded(r"\b[b-df-hj-np-tv-xz]+\b")
+_RUN = bounded(r"\w+")
 _YOU = frozenset({"you", "your", "yours", "yourself", "you'll", "you're", "you've", "you'd"})
 
 
@@ -92,7 +112,7 @@ class Text:
     @cached_property
     def tokens(self) -> frozenset[str]:
         """Every run of word characters, lower-cased."""
-        return frozenset(re.findall(r"\w+", self.text.lower()))
+        return frozenset(_RUN.findall(self.text.lower()))
 
     @cached_property
     def sorted_tokens(self) -> list[str]:
@@ -137,7 +157,7 @@ class Text:
         """Vowel groups, less a silent final e, at least one per word: whole-text scans."""
         lowered = self.text.lower()
         groups = len(_VOWEL_GROUP.findall(lowered))
-        silent = len(_SILENT_E.findall(lowered))
+        silent = sum(1 for word in _FINAL_E.findall(lowered) if not _VOWELS.isdisjoint(word[:-2]))
         voiceless = len(_NO_VOWEL_WORD.findall(lowered))
         return max(len(self.words), groups - silent + voiceless)
 

@@ -45,7 +45,7 @@ def check(
             as_of=date.fromisoformat(as_of) if as_of else None,
         )
     except (ValidationError, ValueError) as exc:
-        fail(f"invalid input: {_first_error(exc)}", USAGE_ERROR)
+        fail(f"invalid input: {_errors(exc)}", USAGE_ERROR)
     settings = load_settings()
     result = service.check(load_rules(settings.checker_rules_dir), request)
     if output == "json":
@@ -65,10 +65,12 @@ def _read(file: str) -> str:
         fail(f"cannot read {file}: {exc}", USAGE_ERROR)
 
 
-def _first_error(exc: ValidationError | ValueError) -> str:
+def _errors(exc: ValidationError | ValueError) -> str:
+    """Every bad value, each with where it was given (``jurisdictions.0``: the first -j)."""
     if isinstance(exc, ValidationError):
-        error = exc.errors()[0]
-        return f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
+        return "; ".join(
+            f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}" for error in exc.errors()
+        )
     return str(exc)
 
 

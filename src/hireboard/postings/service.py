@@ -7,6 +7,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
+import anyio.to_thread
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -312,7 +313,7 @@ async def update(
         changed = await repository.get(session, posting_id)
         assert changed is not None  # noqa: S101 - locked above
         if changed.status == "published":
-            _gate(changed, rules)
+            await anyio.to_thread.run_sync(_gate, changed, rules)  # CPU-bound: off the loop
         await _history(session, changed, actor, "updated", changes)
         if changes.keys() & SCORED_FIELDS:  # applicants' match scores follow the posting
             await defer(session, "applications.rescore_posting", posting_id=str(posting_id))
@@ -374,7 +375,7 @@ async def transition(
             policy.require_verified_email(actor, settings)
         if row.closes_at is not None and row.closes_at <= datetime.now(UTC):
             raise ClosesAtPassed("Move closes_at into the future first (PATCH), then retry.")
-        _gate(row, rules)
+        await anyio.to_thread.run_sync(_gate, row, rules)  # CPU-bound: off the loop
     await repository.set_status(session, posting_id, target, stamp=stamp)
     await _history(session, row, actor, action, {"status": {"from": row.status, "to": target}})
     changed = await repository.get(session, posting_id)
