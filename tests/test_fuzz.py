@@ -38,9 +38,12 @@ REJECTED = "Schema-valid request rejected"
 # Refusals no schema can predict, so a schema-valid request may get them: the value is
 # judged against server state (a cursor, a one-time or unsubscribe token, the
 # organization's pipeline, a posting's questions, a template's levels), the clock (an API
-# key's expiry window), the file's bytes, or a list of breached passwords.
+# key's expiry window), the file's bytes, or a list of breached passwords; or against
+# reference data the document states only in shape: ISO 3166-2 subdivisions (some 5,000
+# codes, kept in checker/subdivisions.txt) behind a jurisdiction's country-region pattern.
 STATE_DEPENDENT = frozenset(
     {
+        "unknown_jurisdiction",
         "invalid_cursor",
         "invalid_one_time_token",
         "invalid_unsubscribe_token",

@@ -21,10 +21,11 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     AnyHttpUrl,
     BaseModel,
     BeforeValidator,
@@ -34,6 +35,7 @@ from pydantic import (
     Strict,
     StringConstraints,
     ValidationError,
+    model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 from pydantic_core import core_schema as cs
@@ -43,6 +45,12 @@ from hireboard.kit.jsonschema import HttpUrlPattern
 SINGLE_LINE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"
 # A CR is allowed only as the first half of CR LF (normalised away before storing).
 MULTI_LINE_PATTERN = r"^(?:[^\x00-\x08\x0b-\x1f\x7f-\x9f]|\r\n)*$"
+# The same, with one character that is neither white space nor a control character.
+_SINGLE = r"[^\x00-\x1f\x7f-\x9f]"
+_MULTI = r"(?:[^\x00-\x08\x0b-\x1f\x7f-\x9f]|\r\n)"
+_VISIBLE = r"[^\s\x00-\x1f\x7f-\x9f]"
+SINGLE_LINE_FILLED = rf"^{_SINGLE}*{_VISIBLE}{_SINGLE}*$"
+MULTI_LINE_FILLED = rf"^{_MULTI}*{_VISIBLE}{_MULTI}*$"
 
 _SINGLE_LINE_BAD = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _MULTI_LINE_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]|\r(?!\n)")
@@ -110,7 +118,11 @@ class Text:
 
     def __get_pydantic_json_schema__(self, schema: cs.CoreSchema, handler: Any) -> Any:
         document = handler(schema)
-        document["pattern"] = MULTI_LINE_PATTERN if self.multiline else SINGLE_LINE_PATTERN
+        if self.strip and self.min_length:
+            # Stripped, then at least one character: the document says "not blank".
+            document["pattern"] = MULTI_LINE_FILLED if self.multiline else SINGLE_LINE_FILLED
+        else:
+            document["pattern"] = MULTI_LINE_PATTERN if self.multiline else SINGLE_LINE_PATTERN
         return document
 
     def _check(self, value: Any, info: cs.ValidationInfo) -> Any:
@@ -178,7 +190,19 @@ def _rfc(kind: str) -> Any:
 
 
 Uuid = Annotated[uuid.UUID, Strict(False), _rfc("uuid")]
-Timestamp = Annotated[datetime, Strict(False), _rfc("datetime")]
+
+
+def _in_utc(value: datetime) -> datetime:
+    """RFC 3339 allows offsets PostgreSQL refuses (beyond 15:59): store the instant in UTC."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise PydanticCustomError(
+            "datetime_range", "the time is outside years 1-9999 once in UTC"
+        ) from None
+
+
+Timestamp = Annotated[datetime, Strict(False), _rfc("datetime"), AfterValidator(_in_utc)]
 Day = Annotated[date, Strict(False), _rfc("date")]
 
 
@@ -186,6 +210,23 @@ class RequestModel(BaseModel):
     """What every request body derives from: unknown fields refused, types strict."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _integral_numbers(cls, data: Any) -> Any:
+        """JSON Schema's integer includes 2.0: whole floats become ints (strict floats still
+        take ints; strings and booleans stay refused)."""
+        return _whole_floats_as_ints(data)
+
+
+def _whole_floats_as_ints(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _whole_floats_as_ints(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_whole_floats_as_ints(item) for item in value]
+    return value
 
 
 def errors_at(title: str, *errors: tuple[tuple[str | int, ...], str, str, Any]) -> ValidationError:

@@ -280,7 +280,7 @@ async def list_organization_postings(
     return paging.page(rows, lambda p: (p.created_at.isoformat(), p.id))
 
 
-@router.get("/v1/postings/{posting_id}", summary="One posting", responses=_READ_ERRORS)
+@router.get("/v1/postings/{posting_id:uuid}", summary="One posting", responses=_READ_ERRORS)
 async def get_posting(
     posting_id: uuid.UUID, actor: OptionalActor, session: OptionalActingRead, request: Request
 ) -> Response:
@@ -312,7 +312,9 @@ async def get_jsonld(
     )
 
 
-@router.patch("/v1/postings/{posting_id}", summary="Edit a posting", responses=_WRITE_ERRORS)
+# `:uuid` (on GET too): PATCH on the feed paths (feed.json, feed.rss) is then 405, not an
+# edit of a posting with a malformed id, and a malformed id is 404 for every method.
+@router.patch("/v1/postings/{posting_id:uuid}", summary="Edit a posting", responses=_WRITE_ERRORS)
 async def update_posting(
     posting_id: uuid.UUID,
     body: PostingUpdate,
