@@ -6,6 +6,7 @@ document request the app refused, or an answer the document did not describe.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -154,3 +155,17 @@ async def test_a_resume_download_documents_every_stored_type(client: httpx.Async
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "text/plain",
     }
+
+
+async def test_required_text_states_it_is_not_blank(client: httpx.AsyncClient) -> None:
+    """A text trimmed before its minimum length is checked: white space alone is refused,
+    and the pattern says so (the fuzzer sent "\\r\\n" for a description)."""
+
+    doc = await document(client)
+    description = without_null(component(doc, "PostingCreate")["properties"]["description"])
+    pattern = re.compile(description["pattern"])
+    assert pattern.search("## About\r\nthe role\n") is not None
+    for blank in ("\r\n", " \n\t", ""):
+        assert pattern.search(blank) is None
+    title = without_null(component(doc, "PostingCreate")["properties"]["title"])
+    assert re.compile(title["pattern"]).search("  ") is None

@@ -147,3 +147,47 @@ async def test_a_time_without_a_zone_is_refused(client: httpx.AsyncClient, world
             headers=world.headers("owner"),
         )
         assert locs(response) == {("body", "expires_at")}
+
+
+async def test_a_whole_number_written_as_a_float_is_an_integer(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """JSON Schema's `integer` includes 2.0, so the document allows it; 2.5 stays refused."""
+    whole = await client.patch(
+        f"/v1/organizations/{world.organization_id}",
+        json={"headcount_by_region": {"EU": 42.0}, "headcount": 300.0},
+        headers=world.headers("owner"),
+    )
+    assert whole.status_code == 200, whole.text
+    assert whole.json()["headcount_by_region"] == {"EU": 42}
+    assert whole.json()["headcount"] == 300
+    fraction = await client.patch(
+        f"/v1/organizations/{world.organization_id}",
+        json={"headcount_by_region": {"EU": 2.5}, "headcount": "300"},
+        headers=world.headers("owner"),
+    )
+    assert locs(fraction) == {("body", "headcount_by_region", "EU"), ("body", "headcount")}
+
+
+async def test_times_are_stored_as_the_same_instant_in_utc(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """RFC 3339 allows offsets to 23:59; PostgreSQL refuses past 15:59 (it was a 500)."""
+    created = await create(client, world, closes_at="2099-03-23T10:00:58-17:42")
+    assert created.status_code == 201, created.text
+    assert created.json()["closes_at"].startswith("2099-03-24T03:42:58")
+
+
+async def test_a_time_outside_the_calendar_once_in_utc_is_refused(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    response = await create(client, world, closes_at="9999-12-31T23:59:59-05:00")
+    assert locs(response) == {("body", "closes_at")}
+
+
+async def test_patch_on_a_feed_path_is_not_an_edit(client: httpx.AsyncClient, world: World) -> None:
+    """`/v1/postings/{posting_id}` took `feed.json` for an id (422); the path has no PATCH."""
+    for path in ("/v1/postings/feed.json", "/v1/postings/feed.rss"):
+        response = await client.patch(path, json={}, headers=world.headers("owner"))
+        assert response.status_code == 405, response.text
+        assert "GET" in response.headers["allow"]
