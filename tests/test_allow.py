@@ -10,6 +10,8 @@ import pytest
 pytestmark = pytest.mark.anyio
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 SAMPLE_ID = "0b5f6a4e-8a57-4c1d-9d7e-2f1f0c3a9b11"
+UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+UUID_TYPED = frozenset({"/v1/postings/{posting_id}"})
 
 
 def concrete(template: str) -> str:
@@ -20,7 +22,9 @@ def served_at(paths: dict[str, dict[str, object]], path: str) -> set[str]:
     """Methods documented for every template that matches ``path`` (several can)."""
     served: set[str] = set()
     for template, operations in paths.items():
-        pattern = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$"
+        # `{posting_id:uuid}` in the route: only a UUID reaches it (feed.json does not).
+        segment = UUID if template in UUID_TYPED else "[^/]+"
+        pattern = "^" + re.sub(r"\\\{[^}]+\\\}", segment, re.escape(template)) + "$"
         if re.match(pattern, path):
             served |= {method.upper() for method in operations if method.upper() in METHODS}
     return served

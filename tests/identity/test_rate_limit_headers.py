@@ -53,6 +53,7 @@ def success_bodies(email: str) -> dict[str, tuple[dict[str, Any], int]]:
         "/v1/auth/signup": ({"email": "x" + email, "password": PASSWORD, "name": "Ada"}, 202),
         "/v1/auth/token": ({"email": email, "password": PASSWORD}, 200),
         "/v1/auth/password-reset": ({"email": email}, 202),
+        "/v1/checks": ({"text": "Backend Engineer, Denver. Pay: $150,000-$180,000."}, 200),
     }
 
 
@@ -92,6 +93,7 @@ def test_the_success_table_covers_every_limited_route(app: FastAPI) -> None:
         ("/v1/auth/signup", "signup"),
         ("/v1/auth/token", "login"),
         ("/v1/auth/password-reset", "password_reset"),
+        ("/v1/checks", "checks"),
     ],
 )
 async def test_success_and_invalid_input_carry_the_headers(

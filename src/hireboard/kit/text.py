@@ -128,6 +128,13 @@ class Text:
     def _check(self, value: Any, info: cs.ValidationInfo) -> Any:
         if info.context and info.context.get(STORED):
             return value  # written before this rule: readable, refused only when sent again
+        if isinstance(value, str) and len(value) > self.max_length:
+            # The limit is on what was sent, as the document says, before CR LF becomes LF.
+            raise PydanticCustomError(
+                "string_too_long",
+                "String should have at most {max_length} characters",
+                {"max_length": self.max_length},
+            )
         if not self.multiline:
             return single_line(value)
         return multi_line_keeping_crlf(value) if self.crlf else multi_line(value)
