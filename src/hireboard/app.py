@@ -23,13 +23,14 @@ from hireboard.candidates import endpoints as candidate_endpoints
 from hireboard.checker import endpoints as checker_endpoints
 from hireboard.checker.rules import load_rules
 from hireboard.config import Settings
-from hireboard.db import Database
+from hireboard.db import Database, cache_bus
 from hireboard.error_handlers import install_error_handlers
 from hireboard.errors import NotAuthenticated
 from hireboard.identity import endpoints as identity_endpoints
 from hireboard.identity.keys import load_keys
 from hireboard.identity.passwords import Passwords
 from hireboard.identity.service import Identity
+from hireboard.kit.cache import LocalCache
 from hireboard.kit.hosts import TrustedHostMiddleware
 from hireboard.kit.http_client import OutboundClient, OutboundPolicy
 from hireboard.kit.idempotency import IdempotencyStore
@@ -74,6 +75,8 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _open_state(app, settings, owner_url, metrics)
+        if app.state.cache_bus is not None:
+            await app.state.cache_bus.start()
         await sync_builtin_templates(app.state.database)
         try:
             yield
@@ -132,6 +135,8 @@ def _open_state(app: FastAPI, settings: Settings, owner_url: str, metrics: Metri
     """Everything the app holds for its lifetime, on ``app.state``."""
     state = app.state
     state.database = Database.connect(settings, owner_url)
+    state.cache = LocalCache(max_bytes=settings.cache_max_mb * 1024 * 1024)
+    state.cache_bus = cache_bus(settings, owner_url, state.cache) if settings.cache_max_mb else None
     state.identity = Identity(settings, load_keys(settings), Passwords(settings))
     state.checker_rules = load_rules(settings.checker_rules_dir)
     state.idempotency = IdempotencyStore(
@@ -157,6 +162,8 @@ def _open_state(app: FastAPI, settings: Settings, owner_url: str, metrics: Metri
 
 async def _close_state(app: FastAPI, metrics: Metrics) -> None:
     state = app.state
+    if state.cache_bus is not None:
+        await state.cache_bus.stop()
     metrics.registry.unregister(state.pool_collector)
     if state.metrics_server is not None:
         state.metrics_server.shutdown()

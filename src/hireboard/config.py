@@ -130,6 +130,7 @@ class Settings(BaseSettings):
     candidate_retention_days: int = Field(default=730, ge=30)
     privacy_notice_version: str = Field(default="2026-11-01", min_length=1, max_length=40)
     stats_cache_seconds: float = Field(default=5, ge=0, le=5)
+    cache_max_mb: int = Field(default=64, ge=0, le=65536)
 
     outbound_connect_timeout_s: float = Field(default=3.0, gt=0)
     outbound_read_timeout_s: float = Field(default=10.0, gt=0)

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
 
 from hireboard.config import Settings
 from hireboard.errors import AppError
+from hireboard.kit.cache import CacheBus, LocalCache
 from hireboard.kit.caller import caller_id
 from hireboard.kit.idempotency import IdempotencyStore, KeyedRequest
 from hireboard.observability.tracing import instrument_engine
@@ -40,6 +41,20 @@ def connect_options(settings: Settings, *, switch_role: bool) -> dict[str, Any]:
         # The same as SET ROLE, but in the startup packet: no extra round trip per connection.
         options.append(f"-c role={settings.app_role}")
     return {"options": " ".join(options), "application_name": "hireboard"}
+
+
+def _app_url(settings: Settings, owner_url: str) -> tuple[str, bool]:
+    """The URL the app connects with, and whether it must switch to the app role."""
+    explicit = settings.app_database_url
+    return (explicit.get_secret_value() if explicit else owner_url), explicit is None
+
+
+def cache_bus(settings: Settings, owner_url: str, cache: LocalCache) -> CacheBus:
+    """The listener for cache invalidations, on the primary (notifications don't replicate)."""
+    url, switch_role = _app_url(settings, owner_url)
+    conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    options = connect_options(settings, switch_role=switch_role)
+    return CacheBus(cache, conninfo, {**options, "application_name": "hireboard-cache-bus"})
 
 
 def create_engine(settings: Settings, owner_url: str, *, read_only: bool = False) -> AsyncEngine:
