@@ -1,71 +1,43 @@
 """Plan guard: the hot public queries, built by the code that runs them, keep their indexes.
 
-A database of 20,000 synthetic postings (the bulk loader's own path, then VACUUM ANALYZE)
-and a lexicon of a realistic size, so the planner chooses with real statistics, not with
-``enable_seqscan`` turned off. Each query is explained as the app's role would run it;
-the guard fails on a sequential scan of a large table, or when none of the indexes the
-query is meant to use appears in the plan. The last test drops an index inside a
-transaction and checks that the guard notices.
+The database of 20,000 synthetic postings of ``conftest.synthetic_database`` (the bulk
+loader's own path, then VACUUM ANALYZE) and a lexicon of a realistic size, so the planner
+chooses with real statistics, not with ``enable_seqscan`` turned off. Each query is
+explained as the app's role would run it; the guard fails on a sequential scan of a large
+table, or when none of the indexes the query is meant to use appears in the plan. The
+last test drops an index inside a transaction and checks that the guard notices.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hireboard import migrate
 from hireboard.access.context import set_context
 from hireboard.db import create_engine
 from hireboard.market.summaries import _ONE_ROLE
 from hireboard.postings import spelling
 from hireboard.postings.repository import SELECT
 from hireboard.postings.search import Query, hits_sql
-from hireboard.seed.load import load_synthetic
-from tests.fixtures.database import create_database, drop_database, make_settings
+from tests.fixtures.database import make_settings
 
 pytestmark = pytest.mark.anyio
 
-POSTINGS = 20_000
 # Tables whose sequential scan is always a regression at scale.
 LARGE = frozenset({"postings", "market_facts", "market_pay", "search_lexicon"})
 
 
-@pytest.fixture(scope="module")
-def loaded(server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = create_database(server_url)
-    try:
-        migrate.upgrade(make_settings(url, tmp_path_factory.mktemp("plans")), url)
-        load_synthetic(url, POSTINGS, batch=5_000)
-        _grow_lexicon(url)
-        yield url
-    finally:
-        drop_database(server_url, url)
-
-
-def _grow_lexicon(url: str) -> None:
-    """A real board's titles and skills have tens of thousands of distinct words; the
-    synthetic ones a few hundred, which a planner rightly reads whole."""
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(
-            "INSERT INTO search_lexicon (word, postings) "
-            "SELECT substr(md5(i::text), 1, 4 + i % 8), 1 + i % 50 "
-            "FROM generate_series(1, 30000) i ON CONFLICT DO NOTHING"
-        )
-        conn.execute("VACUUM ANALYZE search_lexicon")
-
-
 @pytest.fixture
-async def app_session(loaded: str, tmp_path: Path) -> AsyncIterator[AsyncSession]:
+async def app_session(synthetic_database: str, tmp_path: Path) -> AsyncIterator[AsyncSession]:
     """As the app's role, anonymous, in a transaction rolled back afterwards."""
-    engine = create_engine(make_settings(loaded, tmp_path), loaded)
+    engine = create_engine(make_settings(synthetic_database, tmp_path), synthetic_database)
     try:
         async with engine.connect() as connection:
             transaction = await connection.begin()

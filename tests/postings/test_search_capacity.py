@@ -152,28 +152,21 @@ async def _estimated_world(app: Any, database_url: str, tag: str, count: int) ->
 
 @pytest.mark.parametrize("max_sampled_rows", [20_000, 0], ids=["table sample", "by id"])
 async def test_estimated_facets_are_the_same_for_the_same_query(
-    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, max_sampled_rows: int
+    synthetic_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, max_sampled_rows: int
 ) -> None:
     monkeypatch.setattr(facets, "MAX_SAMPLED_ROWS", max_sampled_rows)
     settings = make_settings(
-        database_url, tmp_path, search_facet_exact_limit=100, search_facet_cache_seconds=0
+        synthetic_database, tmp_path, search_facet_exact_limit=100, search_facet_cache_seconds=0
     )
-    app = create_app(settings)
-    async with running(app) as client:
-        tag = f"Detfacet{uuid.uuid4().hex[:6]}"
-        world = await _estimated_world(app, database_url, tag, 1500)
-        try:
-            # The text index (GIN) is the only way to these rows: the old sampling read a
-            # random subset of it, so identical searches answered different facets.
-            url = f"/v1/postings?q={tag}"
-            answers = [(await client.get(url)).json()["facets"] for _ in range(6)]
-        finally:
-            remove_world(database_url, world)
-    assert all(answer == answers[0] for answer in answers)
-    levels = {f["value"]: f for f in answers[0]["level"]}
-    assert set(levels) == {"junior", "mid", "senior"}
-    assert all(f["estimated"] for f in levels.values())
-    assert 750 <= sum(f["count"] for f in levels.values()) <= 3000
+    async with running(create_app(settings)) as client:
+        # About 1,400 of 17,600 published postings: found through the text index (GIN),
+        # of which the old sampling read a random subset, so six identical searches
+        # answered six different facet sets.
+        answers = [(await client.get("/v1/postings?q=security")).json() for _ in range(6)]
+    assert all(answer["facets"] == answers[0]["facets"] for answer in answers)
+    levels = answers[0]["facets"]["level"]
+    assert len(levels) >= 4 and all(f["estimated"] for f in levels)
+    assert 700 <= sum(f["count"] for f in levels) <= 2800
 
 
 async def test_facets_are_cached_per_query_signature(database_url: str, tmp_path: Path) -> None:
