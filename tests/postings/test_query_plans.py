@@ -25,7 +25,7 @@ from hireboard.db import create_engine
 from hireboard.market.summaries import _ONE_ROLE
 from hireboard.postings import spelling
 from hireboard.postings.repository import SELECT
-from hireboard.postings.search import Query, hits_sql
+from hireboard.postings.search import Query, page_sql, probe_sql
 from tests.fixtures.database import make_settings
 
 pytestmark = pytest.mark.anyio
@@ -90,7 +90,10 @@ async def explain(session: AsyncSession, sql: str, params: dict[str, Any]) -> di
 
 
 async def _search_plan(session: AsyncSession, query: Query) -> dict[str, Any]:
-    sql, params = hits_sql(query, None)
+    """The page query as ``search`` builds it (a text query's matches counted first)."""
+    planned = await page_sql(session, query, None)
+    assert planned is not None, "the query should match"
+    sql, params, _ = planned
     return await explain(session, sql, {**params, "limit": 21})
 
 
@@ -119,6 +122,20 @@ async def test_search_queries_use_their_indexes(app_session: AsyncSession, name:
     query, expected = SEARCHES[name]
     plan = await _search_plan(app_session, query)
     assert problems(plan, expected) == [], json.dumps(plan, indent=1)
+    if query.q:
+        probe, params = probe_sql(query)
+        assert problems(await explain(app_session, probe, params), set()) == []
+
+
+async def test_a_word_that_matches_nothing_is_counted_through_the_text_index(
+    app_session: AsyncSession,
+) -> None:
+    """The planner guesses hundreds of matches for an unknown word; the count must still
+    ask the text index rather than read every posting."""
+    probe, params = probe_sql(Query(q="zzqxjvw"))
+    plan = await explain(app_session, probe, params)
+    assert problems(plan, {"ix_market_facts_search_vector"}) == []
+    assert await page_sql(app_session, Query(q="zzqxjvw"), None) is None
 
 
 async def test_detail_lexicon_and_stats_use_their_indexes(app_session: AsyncSession) -> None:

@@ -179,6 +179,7 @@ async def _search(
             searched,
             exact_limit=settings.search_facet_exact_limit,
             cache_seconds=settings.search_facet_cache_seconds,
+            matches=found.matches,
         )
     items = [service.to_posting(row, settings) for row in rows]
     return _Searched(items, next_cursor, counts, did_you_mean)

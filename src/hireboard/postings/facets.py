@@ -37,27 +37,35 @@ CACHE_SIZE = 1024
 
 
 async def facets(
-    session: AsyncSession, query: Query, *, exact_limit: int, cache_seconds: float
+    session: AsyncSession,
+    query: Query,
+    *,
+    exact_limit: int,
+    cache_seconds: float,
+    matches: int | None = None,
 ) -> dict[str, Any]:
     """Counts per value over the whole result; exact up to ``exact_limit`` matches, then
-    estimated (and marked so)."""
+    estimated (and marked so). ``matches``: the exact number, when the search counted it."""
     condition = where(query)
     # Only the published set is the same for every caller; incremental sync reads
     # ``postings`` under the caller's row-level security, so it is not shared.
     key = _signature(condition, exact_limit) if source(query) is PUBLISHED else None
     if key is not None and (hit := _cache_get(key, cache_seconds)) is not None:
         return hit
-    counted = await _compute(session, query, condition, exact_limit)
+    counted = await _compute(session, query, condition, exact_limit, matches)
     if key is not None:
         _cache_put(key, counted)
     return counted
 
 
 async def _compute(
-    session: AsyncSession, query: Query, condition: Where, exact_limit: int
+    session: AsyncSession, query: Query, condition: Where, exact_limit: int, matches: int | None
 ) -> dict[str, Any]:
     table = source(query).table
-    planned, estimated = await _size(session, table, condition, exact_limit)
+    if matches is None:
+        planned, estimated = await _size(session, table, condition, exact_limit)
+    else:
+        planned, estimated = float(matches), matches > exact_limit
     sample = await _sample(session, table, planned) if estimated else ""
     grouped = await _counted(session, query, condition, sample)
     sampled = sum(row.n for row in grouped["level"])
