@@ -46,6 +46,8 @@ async def facets(
 ) -> dict[str, Any]:
     """Counts per value over the whole result; exact up to ``exact_limit`` matches, then
     estimated (and marked so). ``matches``: the exact number, when the search counted it."""
+    if matches == 0:
+        return {name: [] for name in FACETS}
     condition = where(query)
     # Only the published set is the same for every caller; incremental sync reads
     # ``postings`` under the caller's row-level security, so it is not shared.

@@ -180,23 +180,26 @@ def _sort(query: Query) -> _Sort:
 class Found:
     rows: list[Row[Any]]
     keys: list[list[str]]
-    # A text query's number of matches when fewer than ``FEW`` (then exact), else None.
+    # The number of matches when the search counted them all (see ``FEW``), else None.
     matches: int | None = None
 
 
-# A text query's matches are counted first, up to this many, through the text index. Fewer:
-# the page is sorted from all of them (``fenced``). More: walking the sort order's index
-# meets a page of them soon. The planner cannot tell the two apart for a word it has no
-# statistics for (it guesses hundreds of matches), and walked the whole published-at
-# index for a word that matches nothing: 0.3-0.6 s at 200,000 postings, seconds at 1M.
-FEW = 5000
+# The words of a text query alone are counted first, up to this many, through the text
+# index (reading at most this many postings). Fewer: the page is sorted from all of them
+# (``fenced``). More: walking the sort order's index meets a page of them soon, and the
+# planner's estimates for the other filters are good (they have statistics). The planner
+# cannot tell the two apart for a word it has no statistics for (it guesses hundreds of
+# matches), and walked the whole published-at index for a word that matches nothing:
+# 0.3-0.6 s at 200,000 postings, seconds at a million.
+FEW = 1000
 
 
 def probe_sql(query: Query) -> tuple[str, dict[str, Any]]:
-    """Counts the matches of ``query`` up to ``FEW`` (with ``:cap``)."""
-    condition = where(query)
+    """Counts the published postings matching the words of ``query`` (and nothing else of
+    it) up to ``FEW`` (``:cap``)."""
+    condition = where(Query(q=query.q))
     sql = (
-        f"SELECT count(*) FROM (SELECT 1 FROM {source(query).table} "  # noqa: S608 - fixed SQL fragments, values are parameters
+        f"SELECT count(*) FROM (SELECT 1 FROM {PUBLISHED.table} "  # noqa: S608 - fixed SQL fragments, values are parameters
         f"WHERE {condition.sql} LIMIT :cap) s"
     )
     return sql, {**condition.params, "cap": FEW}
@@ -230,16 +233,18 @@ def hits_sql(
 async def page_sql(
     session: AsyncSession, query: Query, after: list[str] | None
 ) -> tuple[str, dict[str, Any], int | None] | None:
-    """``hits_sql`` as ``search`` runs it, with the matches counted for a text query
-    (see ``FEW``); None when a text query matches nothing."""
-    if not query.q:
+    """``hits_sql`` as ``search`` runs it, the words of a text query counted first (see
+    ``FEW``), and the number of matches when that counted them all; None when the words
+    match nothing."""
+    if not query.q or source(query) is not PUBLISHED:
         return (*hits_sql(query, after), None)
     probe, probe_params = probe_sql(query)
     matches = int(await session.scalar(text(probe), probe_params) or 0)
     if matches == 0:
         return None
     few = matches < FEW
-    return (*hits_sql(query, after, fenced=few), matches if few else None)
+    counted = few and len(where(query).clauses) == 1  # the words were the whole query
+    return (*hits_sql(query, after, fenced=few), matches if counted else None)
 
 
 async def search(session: AsyncSession, query: Query, after: list[str] | None, limit: int) -> Found:
