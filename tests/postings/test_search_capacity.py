@@ -11,12 +11,15 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from fastapi import APIRouter
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hireboard.app import create_app
 from hireboard.config import Settings
-from hireboard.db import create_engine
+from hireboard.db import ReadSession, create_engine
 from hireboard.postings import facets, repository
+from hireboard.worker import registry
 from tests.fixtures.app import running
 from tests.fixtures.database import make_settings
 from tests.fixtures.world import World, build_world, remove_world
@@ -195,3 +198,22 @@ async def test_facets_are_cached_per_query_signature(database_url: str, tmp_path
     assert narrower.json()["facets"]["level"] == [
         {"value": "staff", "count": 30, "estimated": False}
     ]
+
+
+async def test_other_database_errors_stay_500(database_url: str, tmp_path: Path) -> None:
+    """Only a cancelled statement is load; any other database error is still a bug."""
+    router = APIRouter()
+
+    @router.get("/test/division")
+    async def division(session: ReadSession) -> dict[str, int]:
+        return {"n": int(await session.scalar(text("SELECT 1 / 0")) or 0)}
+
+    async with running(create_app(make_settings(database_url, tmp_path)), router) as client:
+        response = await client.get("/test/division")
+    assert response.status_code == 500
+    assert "retry-after" not in response.headers
+
+
+def test_the_lexicon_refresh_is_scheduled_hourly() -> None:
+    periodic = {p.task.name: p.cron for p in registry.periodic_registry.periodic_tasks.values()}
+    assert periodic["postings.refresh_lexicon"] == "23 * * * *"
