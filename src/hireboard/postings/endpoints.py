@@ -144,6 +144,25 @@ def _query(
 SearchQuery = Annotated[finder.Query, Depends(_query)]
 
 
+async def _find(
+    session: AsyncSession, query: finder.Query, after: list[str] | None, limit: int
+) -> tuple[finder.Query, finder.Found, str | None]:
+    """The page, and the query it is of: ``query``, or when nothing matches it, ``query``
+    with its unknown words respelled (also returned: ``did_you_mean``). The later pages of
+    a respelled query (cursors marked "f") are respelled again, the same way."""
+    did_you_mean = None
+    if after is not None and after[0] == "f" and query.q:
+        did_you_mean = await spelling.respell(session, query.q)
+    searched = replace(query, q=did_you_mean) if did_you_mean else query
+    found = await finder.search(session, searched, after[1:] if after else None, limit)
+    if not found.rows and query.q and after is None:
+        did_you_mean = await spelling.respell(session, query.q)
+        if did_you_mean:
+            searched = replace(query, q=did_you_mean)
+            found = await finder.search(session, searched, None, limit)
+    return searched, found, did_you_mean
+
+
 async def _search(
     request: Request,
     session: AsyncSession,
@@ -154,18 +173,7 @@ async def _search(
     after = paging.after(3)
     if after is not None and after[0] not in {"x", "f"}:
         raise InvalidCursor()
-    # A respelled query's later pages ("f" cursors) are respelled again, the same way.
-    respelled = after is not None and after[0] == "f"
-    did_you_mean = None
-    if respelled and query.q:
-        did_you_mean = await spelling.respell(session, query.q)
-    searched = replace(query, q=did_you_mean) if did_you_mean else query
-    found = await finder.search(session, searched, after[1:] if after else None, paging.limit)
-    if not found.rows and query.q and after is None:  # nothing matched: tolerate typos
-        did_you_mean = await spelling.respell(session, query.q)
-        if did_you_mean:
-            searched = replace(query, q=did_you_mean)
-            found = await finder.search(session, searched, None, paging.limit)
+    searched, found, did_you_mean = await _find(session, query, after, paging.limit)
     rows = found.rows[: paging.limit]
     next_cursor = None
     if len(found.rows) > paging.limit:
