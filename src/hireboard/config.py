@@ -120,6 +120,15 @@ class Settings(BaseSettings):
     api_key_touch_interval_s: int = Field(default=60, ge=0)
     checker_rules_dir: Path | None = None
     search_facet_exact_limit: int = Field(default=1_000, ge=100)
+    # Facets per query signature, in each process: a few seconds, so a new posting shows.
+    search_facet_cache_seconds: float = Field(default=5, ge=0, le=60)
+    # Statement timeouts of the public read routes, per route class (writes and everything
+    # else keep statement_timeout_ms); a cancelled statement answers 503 query_timeout.
+    statement_timeout_search_ms: int = Field(default=1500, ge=1)
+    statement_timeout_detail_ms: int = Field(default=500, ge=1)
+    statement_timeout_stats_ms: int = Field(default=2000, ge=1)
+    # The hourly lexicon recount reads every published posting, so it gets its own limit.
+    lexicon_refresh_timeout_ms: int = Field(default=600_000, ge=1000)
     stats_min_sample: int = Field(default=5, ge=1)
     match_weight_must_have: float = Field(default=0.35, ge=0, le=1)
     match_weight_nice_to_have: float = Field(default=0.1, ge=0, le=1)

@@ -8,12 +8,13 @@ migrations, only binds a role that neither owns the tables nor is a superuser.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request
-from sqlalchemy import URL, make_url
+from sqlalchemy import URL, make_url, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -148,18 +149,62 @@ async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
     """A read-only transaction (the server refuses writes), on the replica when one is set.
     Repeatable read: every statement of a request sees the same snapshot (a page and its
     facets, a statistic's counts and the rows they count)."""
+    async with _read_transaction(request, None) as session:
+        yield session
+
+
+@asynccontextmanager
+async def _read_transaction(
+    request: Request, timeout_ms: int | None, *, with_context: bool = False
+) -> AsyncIterator[AsyncSession]:
     sessions = database_from(request).read_sessions
     async with sessions() as session:
         await session.connection(
             execution_options={"postgresql_readonly": True, "isolation_level": "REPEATABLE READ"}
         )
         try:
+            if timeout_ms is not None and with_context:
+                # access.context.set_context sets it in the round trip it makes anyway.
+                session.info["statement_timeout"] = str(timeout_ms)
+            elif timeout_ms is not None:
+                # For this transaction only. Its own round trip: a statement's timer is
+                # armed when it starts, so the setting cannot ride on the first query.
+                await session.execute(
+                    text("SELECT set_config('statement_timeout', :ms, true)"),
+                    {"ms": str(timeout_ms)},
+                )
             yield session
         finally:
             await session.rollback()
+
+
+RouteClass = Literal["search", "detail", "stats"]
+
+
+def timed_read_session(
+    route_class: RouteClass, *, with_context: bool = False
+) -> Callable[..., AsyncIterator[AsyncSession]]:
+    """``read_session`` whose statements run under the route class's statement timeout
+    (``statement_timeout_<class>_ms``): a public route never waits on a runaway query, and
+    the cancelled statement answers 503 ``query_timeout``. ``with_context``: the route sets
+    the row-level security context first (``access.auth``), which applies the timeout."""
+
+    async def timed(request: Request) -> AsyncIterator[AsyncSession]:
+        settings: Settings = request.app.state.settings
+        timeout_ms = int(getattr(settings, f"statement_timeout_{route_class}_ms"))
+        async with _read_transaction(request, timeout_ms, with_context=with_context) as session:
+            yield session
+
+    return timed
 
 
 # scope="function": the commit finishes before the response is sent, so a failed commit
 # is reported as a failure instead of after a success the client already saw.
 WriteSession = Annotated[AsyncSession, Depends(write_session, scope="function")]
 ReadSession = Annotated[AsyncSession, Depends(read_session, scope="function")]
+SearchSession = Annotated[AsyncSession, Depends(timed_read_session("search"), scope="function")]
+# Only through access.auth.OptionalActingDetail, whose context sets the timeout.
+DetailSession = Annotated[
+    AsyncSession, Depends(timed_read_session("detail", with_context=True), scope="function")
+]
+StatsSession = Annotated[AsyncSession, Depends(timed_read_session("stats"), scope="function")]

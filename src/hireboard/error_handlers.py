@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
@@ -17,6 +19,7 @@ from hireboard.errors import (
     NotAuthenticated,
     NotFound,
     PayloadTooLarge,
+    QueryTimeout,
     ServiceUnavailable,
     UnsupportedMediaType,
     ValidationFailed,
@@ -104,7 +107,25 @@ async def _validation_error(_: Request, exc: Exception) -> Response:
     return problem_response(ValidationFailed(detail), extra={"errors": listed})
 
 
+# How long a client should wait after a cancelled statement: the load that slowed it is
+# usually gone within a second or two.
+QUERY_TIMEOUT_RETRY_AFTER_S = 1
+
+
+async def _database_error(_: Request, exc: Exception) -> Response:
+    """A statement cancelled by ``statement_timeout`` (SQLSTATE 57014) is 503 with
+    ``Retry-After``; any other database error stays a bug (the last-resort 500)."""
+    assert isinstance(exc, DBAPIError)  # noqa: S101 - registered for DBAPIError only
+    if isinstance(exc.orig, psycopg.errors.QueryCanceled):
+        retry = {"Retry-After": str(QUERY_TIMEOUT_RETRY_AFTER_S)}
+        return problem_response(
+            QueryTimeout("The query was cancelled by its time limit; retry.", headers=retry)
+        )
+    raise exc
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(DBAPIError, _database_error)

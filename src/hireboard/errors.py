@@ -86,6 +86,14 @@ class ServiceUnavailable(AppError):
     title = "Service unavailable"
 
 
+class QueryTimeout(AppError):
+    """A statement cancelled by its route's statement timeout: load, not a bug."""
+
+    status = 503
+    code = "query_timeout"
+    title = "The query took too long"
+
+
 class InternalError(AppError):
     status = 500
     code = "internal_error"

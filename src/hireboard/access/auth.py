@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hireboard.access import repository
 from hireboard.access.actor import ANONYMOUS, Actor, Role
 from hireboard.access.context import act_as, present_credential, set_context
-from hireboard.db import ReadSession, WriteSession, database_from
+from hireboard.db import DetailSession, ReadSession, WriteSession, database_from
 from hireboard.errors import NotAuthenticated
 from hireboard.identity.auth import identity_from
 from hireboard.identity.errors import InvalidToken
@@ -141,7 +141,14 @@ async def acting_read_optional(actor: OptionalActor, session: ReadSession) -> As
     return session
 
 
+async def acting_detail_optional(actor: OptionalActor, session: DetailSession) -> AsyncSession:
+    await act_as(session, actor)  # applies the detail route class's statement timeout too
+    return session
+
+
 ActingWrite = Annotated[AsyncSession, Depends(acting_write)]
 # Public routes: anonymous callers too; members also see their organization's private rows.
 OptionalActingRead = Annotated[AsyncSession, Depends(acting_read_optional)]
 ActingRead = Annotated[AsyncSession, Depends(acting_read)]
+# Public detail routes: as OptionalActingRead, under the detail statement timeout.
+OptionalActingDetail = Annotated[AsyncSession, Depends(acting_detail_optional)]

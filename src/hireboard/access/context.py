@@ -20,7 +20,10 @@ _SET = text(
     "SELECT set_config('app.user_id', :user_id, true), "
     "set_config('app.org_ids', :org_ids, true), "
     "set_config('app.platform_admin', :platform_admin, true), "
-    "set_config('app.credential_hash', '', true)"
+    "set_config('app.credential_hash', '', true), "
+    # A route class's statement timeout rides on this round trip (db.timed_read_session).
+    "set_config('statement_timeout', "
+    "coalesce(CAST(:statement_timeout AS text), current_setting('statement_timeout')), true)"
 )
 
 
@@ -52,6 +55,7 @@ async def set_context(
             "user_id": "" if user_id is None else str(user_id),
             "org_ids": org_ids_literal(organization_ids),
             "platform_admin": "on" if platform_admin else "",
+            "statement_timeout": session.info.get("statement_timeout"),
         },
     )
 
@@ -72,5 +76,6 @@ async def restore_context(session: AsyncSession, saved: Mapping[str, Any]) -> No
             "user_id": saved.get("user_id") or "",
             "org_ids": org_ids,
             "platform_admin": "on" if saved.get("platform_admin") == "on" else "",
+            "statement_timeout": None,
         },
     )

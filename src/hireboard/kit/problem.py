@@ -77,7 +77,11 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
             "Unexpected failure; nothing is revealed, the request id is logged.",
             "internal_error",
         ),
-        503: ("A dependency is down; retry later.", "service_unavailable"),
+        503: (
+            "A statement cancelled by its time limit (`query_timeout`), or a dependency "
+            "down; retry after `Retry-After` seconds.",
+            "service_unavailable",
+        ),
     }
     responses: dict[int | str, dict[str, Any]] = {}
     for status in statuses:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 
 from hireboard.config import Settings
-from hireboard.db import ReadSession
+from hireboard.db import StatsSession
 from hireboard.errors import ValidationFailed
 from hireboard.kit.caching import cached_response
 from hireboard.kit.problem import problem_responses
@@ -87,7 +87,7 @@ class Stats(BaseModel):
 
 
 async def _stats(
-    request: Request, session: ReadSession, filters: service.Filters
+    request: Request, session: StatsSession, filters: service.Filters
 ) -> dict[str, Any]:
     settings = _settings(request)
     return await service.stats(
@@ -102,9 +102,9 @@ async def _stats(
     "/v1/market/stats",
     summary="Open positions, pay percentiles per currency, level mix, remote share, skills",
     response_model=Stats,
-    responses=problem_responses(422),
+    responses=problem_responses(422, 503),
 )
-async def market_stats(request: Request, session: ReadSession, filters: StatsFilters) -> Response:
+async def market_stats(request: Request, session: StatsSession, filters: StatsFilters) -> Response:
     """Exact over published postings (a change shows within 5 seconds). Pay is the
     annualised midpoint of each posting's range, one entry per currency; figures from fewer
     than `HIREBOARD_STATS_MIN_SAMPLE` postings are withheld."""
@@ -129,7 +129,7 @@ class Roles(BaseModel):
 
 
 @router.get("/v1/market/roles", summary="Role families with their open positions")
-async def market_roles(session: ReadSession) -> Roles:
+async def market_roles(session: StatsSession) -> Roles:
     """Every role family, busiest first; those with no open position at the end."""
     counts = {row.role_family: int(row.n) for row in await service.roles(session)}
     catalog = builtin_templates()
@@ -155,10 +155,10 @@ class RoleDetail(BaseModel):
 @router.get(
     "/v1/market/roles/{role_family}",
     summary="One role family: its statistics with its job-description template",
-    responses=problem_responses(422),
+    responses=problem_responses(422, 503),
 )
 async def market_role(
-    role_family: RoleFamily, request: Request, session: ReadSession
+    role_family: RoleFamily, request: Request, session: StatsSession
 ) -> RoleDetail:
     """Like a job site's role page: open positions, pay, levels, and the built-in template."""
     stats = await _stats(request, session, service.Filters(role_family=(role_family,)))

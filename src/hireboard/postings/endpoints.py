@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass, replace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hireboard.access.auth import (
     ActingRead,
     ActingWrite,
     CurrentActor,
-    OptionalActingRead,
+    OptionalActingDetail,
     OptionalActor,
 )
 from hireboard.checker.rules import RuleSet
 from hireboard.config import Settings
-from hireboard.db import ReadSession
+from hireboard.db import SearchSession
 from hireboard.errors import ValidationFailed
 from hireboard.kit.caching import cached_response
 from hireboard.kit.hosts import public_request_url
@@ -28,8 +29,9 @@ from hireboard.kit.pagination import InvalidCursor, Page, PageRequest, Paging, e
 from hireboard.kit.problem import problem_responses
 from hireboard.kit.routing import JSONRoute
 from hireboard.kit.text import CountryCode, Day, PlaceCode, SkillText, Text, Timestamp
+from hireboard.postings import facets as facet_counts
 from hireboard.postings import search as finder
-from hireboard.postings import service, syndication
+from hireboard.postings import service, spelling, syndication
 from hireboard.postings.schemas import (
     HistoryEntry,
     Posting,
@@ -43,7 +45,7 @@ from hireboard.vocabulary import Level, RoleFamily
 
 router = APIRouter(route_class=JSONRoute, tags=["postings"])
 
-_READ_ERRORS = problem_responses(400, 401, 403, 404, 422)
+_READ_ERRORS = problem_responses(400, 401, 403, 404, 422, 503)
 _WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)
 _SEARCH_CACHE = "public, max-age=60"
 
@@ -68,7 +70,24 @@ class SearchPage(BaseModel):
     items: list[Posting]
     next_cursor: str | None
     facets: dict[str, list[Facet]]
-    fuzzy: bool
+    fuzzy: bool = Field(
+        description="True when nothing matched `q` and the items and facets are those of "
+        "`did_you_mean`."
+    )
+    did_you_mean: str | None = Field(
+        default=None,
+        description="`q` with its unknown words respelled from the words of published "
+        "postings, when that was searched instead; null otherwise.",
+        examples=["senior kubernetes platform"],
+    )
+
+
+@dataclass
+class _Searched:
+    items: list[Posting]
+    next_cursor: str | None
+    facets: dict[str, Any]
+    did_you_mean: str | None
 
 
 def _query(
@@ -125,34 +144,53 @@ def _query(
 SearchQuery = Annotated[finder.Query, Depends(_query)]
 
 
+async def _find(
+    session: AsyncSession, query: finder.Query, after: list[str] | None, limit: int
+) -> tuple[finder.Query, finder.Found, str | None]:
+    """The page, and the query it is of: ``query``, or when nothing matches it, ``query``
+    with its unknown words respelled (also returned: ``did_you_mean``). The later pages of
+    a respelled query (cursors marked "f") are respelled again, the same way."""
+    did_you_mean = None
+    if after is not None and after[0] == "f" and query.q:
+        did_you_mean = await spelling.respell(session, query.q)
+    searched = replace(query, q=did_you_mean) if did_you_mean else query
+    found = await finder.search(session, searched, after[1:] if after else None, limit)
+    if not found.rows and query.q and after is None:
+        did_you_mean = await spelling.respell(session, query.q)
+        if did_you_mean:
+            searched = replace(query, q=did_you_mean)
+            found = await finder.search(session, searched, None, limit)
+    return searched, found, did_you_mean
+
+
 async def _search(
     request: Request,
     session: AsyncSession,
     query: finder.Query,
     paging: PageRequest,
     facets: bool,
-) -> tuple[list[Posting], str | None, dict[str, Any], bool]:
+) -> _Searched:
     after = paging.after(3)
     if after is not None and after[0] not in {"x", "f"}:
         raise InvalidCursor()
-    fuzzy = after is not None and after[0] == "f"
-    found = await finder.search(
-        session, query, after[1:] if after else None, paging.limit, fuzzy=fuzzy
-    )
-    if not found.rows and query.q and after is None:  # nothing matched: tolerate typos
-        fuzzy = True
-        found = await finder.search(session, query, None, paging.limit, fuzzy=True)
+    searched, found, did_you_mean = await _find(session, query, after, paging.limit)
     rows = found.rows[: paging.limit]
     next_cursor = None
     if len(found.rows) > paging.limit:
-        next_cursor = encode_cursor(["f" if fuzzy else "x", *found.keys[paging.limit - 1]])
+        marker = "f" if did_you_mean else "x"
+        next_cursor = encode_cursor([marker, *found.keys[paging.limit - 1]])
     settings = _settings(request)
     counts: dict[str, Any] = {}
     if facets:
-        counts = await finder.facets(
-            session, query, fuzzy=fuzzy, exact_limit=settings.search_facet_exact_limit
+        counts = await facet_counts.facets(
+            session,
+            searched,
+            exact_limit=settings.search_facet_exact_limit,
+            cache_seconds=settings.search_facet_cache_seconds,
+            matches=found.matches,
         )
-    return [service.to_posting(row, settings) for row in rows], next_cursor, counts, fuzzy
+    items = [service.to_posting(row, settings) for row in rows]
+    return _Searched(items, next_cursor, counts, did_you_mean)
 
 
 def _next_url(request: Request, cursor: str | None) -> str | None:
@@ -163,20 +201,23 @@ def _next_url(request: Request, cursor: str | None) -> str | None:
     "/v1/postings",
     summary="Search published postings",
     response_model=SearchPage,
-    responses=problem_responses(400, 422),
+    responses=problem_responses(400, 422, 503),
 )
 async def search_postings(
-    request: Request, session: ReadSession, query: SearchQuery, paging: Paging
+    request: Request, session: SearchSession, query: SearchQuery, paging: Paging
 ) -> Response:
-    """Full text (`q`, websearch syntax; a typo-tolerant title match when nothing matches,
-    with `fuzzy: true`), filters (repeat a parameter for several values), facets, and a
+    """Full text (`q`, websearch syntax; when nothing matches, its unknown words are
+    respelled from the words of published postings and that is searched, with `fuzzy: true`
+    and `did_you_mean`), filters (repeat a parameter for several values), facets, and a
     stable cursor. `updated_since` lists changed postings, closed and expired included."""
-    items, cursor, facets, fuzzy = await _search(request, session, query, paging, facets=True)
+    searched = await _search(request, session, query, paging, facets=True)
+    cursor = searched.next_cursor
     page = SearchPage(
-        items=items,
+        items=searched.items,
         next_cursor=cursor,
-        facets={name: [Facet(**f) for f in values] for name, values in facets.items()},
-        fuzzy=fuzzy,
+        facets={name: [Facet(**f) for f in values] for name, values in searched.facets.items()},
+        fuzzy=searched.did_you_mean is not None,
+        did_you_mean=searched.did_you_mean,
     )
     response = cached_response(
         request,
@@ -192,13 +233,14 @@ async def search_postings(
 @router.get(
     "/v1/postings/feed.json",
     summary="Published postings as JSON Feed 1.1 (same filters as search)",
-    responses={200: {"content": {"application/feed+json": {}}}, **problem_responses(400, 422)},
+    responses={200: {"content": {"application/feed+json": {}}}, **problem_responses(400, 422, 503)},
 )
 async def feed_json(
-    request: Request, session: ReadSession, query: SearchQuery, paging: Paging
+    request: Request, session: SearchSession, query: SearchQuery, paging: Paging
 ) -> Response:
     """Each item links to the posting's `url`; `next_url` pages on."""
-    items, cursor, _, _ = await _search(request, session, query, paging, facets=False)
+    searched = await _search(request, session, query, paging, facets=False)
+    items, cursor = searched.items, searched.next_cursor
     settings = _settings(request)
     feed = syndication.json_feed(
         items,
@@ -217,13 +259,13 @@ async def feed_json(
 @router.get(
     "/v1/postings/feed.rss",
     summary="Published postings as RSS 2.0 (same filters as search)",
-    responses={200: {"content": {"application/rss+xml": {}}}, **problem_responses(400, 422)},
+    responses={200: {"content": {"application/rss+xml": {}}}, **problem_responses(400, 422, 503)},
 )
 async def feed_rss(
-    request: Request, session: ReadSession, query: SearchQuery, paging: Paging
+    request: Request, session: SearchSession, query: SearchQuery, paging: Paging
 ) -> Response:
     """Each item links to the posting's `url`."""
-    items, _, _, _ = await _search(request, session, query, paging, facets=False)
+    items = (await _search(request, session, query, paging, facets=False)).items
     settings = _settings(request)
     feed_url = str(public_request_url(request))
     body = syndication.rss(items, base_url=settings.base_url, feed_url=feed_url)
@@ -282,7 +324,7 @@ async def list_organization_postings(
 
 @router.get("/v1/postings/{posting_id:uuid}", summary="One posting", responses=_READ_ERRORS)
 async def get_posting(
-    posting_id: uuid.UUID, actor: OptionalActor, session: OptionalActingRead, request: Request
+    posting_id: uuid.UUID, actor: OptionalActor, session: OptionalActingDetail, request: Request
 ) -> Response:
     """Published, closed and expired postings are public; drafts and removed ones are
     visible to their organization only (404 to everyone else)."""
@@ -302,7 +344,7 @@ async def get_posting(
     responses={200: {"content": {"application/ld+json": {}}}, **_READ_ERRORS},
 )
 async def get_jsonld(
-    posting_id: uuid.UUID, actor: OptionalActor, session: OptionalActingRead, request: Request
+    posting_id: uuid.UUID, actor: OptionalActor, session: OptionalActingDetail, request: Request
 ) -> Response:
     """For search engines: Google's required JobPosting properties."""
     posting = await service.get(session, actor, _settings(request), posting_id)

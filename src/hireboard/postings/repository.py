@@ -238,3 +238,12 @@ async def managers_emails(session: AsyncSession, organization_id: uuid.UUID) -> 
         {"org": organization_id},
     )
     return [str(v) for v in result.scalars()]
+
+
+async def refresh_lexicon(session: AsyncSession, timeout_ms: int) -> int:
+    """Recounts the search lexicon (migration 0021); it reads every published posting, so
+    it runs under its own statement timeout. Returns the lexicon rows changed."""
+    await session.execute(
+        text("SELECT set_config('statement_timeout', :t, true)"), {"t": str(timeout_ms)}
+    )
+    return int(await session.scalar(text("SELECT search_lexicon_refresh()")) or 0)

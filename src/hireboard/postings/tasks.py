@@ -34,6 +34,14 @@ async def expire(session: AsyncSession, timestamp: int) -> None:
         logger.info("posting expired", extra={"posting_id": str(row.id)})
 
 
+@task("postings.refresh_lexicon", schedule="23 * * * *", retries=1)
+async def refresh_lexicon(session: AsyncSession, timestamp: int) -> None:
+    """Every hour: the search lexicon's counts made exact and its unused words dropped
+    (publishes only add words, so that they never wait on one another's lexicon rows)."""
+    changed = await repository.refresh_lexicon(session, job_settings().lexicon_refresh_timeout_ms)
+    logger.info("search lexicon refreshed", extra={"changed": changed})
+
+
 @task("postings.takedown_email", retries=5)
 async def takedown_email(session: AsyncSession, posting_id: str) -> None:
     """Tells the organization's owners and admins (runs as the admin who took it down)."""
