@@ -54,6 +54,15 @@ def test_every_command_has_help(command: list[str]) -> None:
 def test_version() -> None:
     result = runner.invoke(app, ["version"])
     assert result.output.strip() == __version__
+    flag = runner.invoke(app, ["--version"])
+    assert (flag.exit_code, flag.output.strip()) == (0, f"hireboard {__version__}")
+
+
+def test_help_shows_each_options_variable_and_default() -> None:
+    """Plain help text: the bracketed parts are not eaten as Rich markup."""
+    result = runner.invoke(app, ["serve", "--help"], terminal_width=200)
+    assert "[env: HIREBOARD_HOST; default 127.0.0.1]" in result.output
+    assert "[env: HIREBOARD_PORT; default 8000]" in result.output
 
 
 def test_db_current_reports_up_to_date(env: dict[str, str]) -> None:

@@ -108,7 +108,7 @@ class EmbeddedPostgres:
             try:
                 fcntl.flock(users, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                logger.info("embedded postgres left running for other hireboard processes")
+                logger.debug("embedded postgres left running for other hireboard processes")
             else:
                 self._stop()
             finally:

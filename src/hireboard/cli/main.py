@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from hireboard import __version__
@@ -15,6 +17,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help text: Rich markup would swallow "[env: HIREBOARD_HOST; default ...]".
+    rich_markup_mode=None,
 )
 app.command()(serve)
 app.command()(jobs.worker)
@@ -25,8 +29,30 @@ app.add_typer(jd.app, name="jd")
 app.add_typer(seed.app, name="seed")
 
 
-@app.command()
-def version() -> None:
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"hireboard {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the installed version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """hireboard: job-market and hiring backend. Configure with HIREBOARD_* variables
+    (see docs/configuration.md)."""
+
+
+@app.command("version")
+def version_command() -> None:
     """Print the installed version."""
     typer.echo(__version__)
 
