@@ -75,6 +75,20 @@ def test_db_upgrade_on_migrated_database_is_a_no_op(env: dict[str, str]) -> None
     result = runner.invoke(app, ["db", "upgrade"], env=env)
     assert result.exit_code == 0, result.output
     assert f"schema at {migrate.head_revision(Settings(), 'postgresql://x@y/z')}" in result.output
+    assert "(0 migrations applied in" in result.output
+    assert "Context impl" not in result.output  # Alembic's chatter stays out
+
+
+def test_db_upgrade_names_each_migration_as_it_runs(empty_database: str, tmp_path: Path) -> None:
+    env = {"HIREBOARD_DATABASE_URL": empty_database, "HIREBOARD_DATA_DIR": str(tmp_path)}
+    result = runner.invoke(app, ["db", "upgrade"], env=env)
+    assert result.exit_code == 0, result.output
+    steps = [line for line in result.output.splitlines() if line.startswith("upgrade ")]
+    revisions = migrate.revisions(Settings())
+    assert len(steps) == len(revisions)
+    for step, revision in zip(steps, revisions, strict=True):
+        assert f"-> {revision}: " in step  # the target and the migration's one-line summary
+    assert f"({len(revisions)} migrations applied in" in result.output
 
 
 def test_db_downgrade_and_back(empty_database: str, tmp_path: Path) -> None:

@@ -76,6 +76,14 @@ def write_sql_per_migration(settings: Settings, directory: Path) -> list[Path]:
     return written
 
 
+def revisions(settings: Settings) -> list[str]:
+    """Every migration's revision id, oldest first."""
+    config = alembic_config(settings, OFFLINE_URL)
+    return [
+        s.revision for s in reversed(list(ScriptDirectory.from_config(config).walk_revisions()))
+    ]
+
+
 def head_revision(settings: Settings, owner_url: str) -> str | None:
     return ScriptDirectory.from_config(alembic_config(settings, owner_url)).get_current_head()
 

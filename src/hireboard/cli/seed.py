@@ -10,6 +10,7 @@ from typing import Annotated
 import psycopg
 import typer
 
+from hireboard.cli.progress import Progress
 from hireboard.cli.runtime import database, fail, load_settings, owner_url
 from hireboard.config import Settings
 from hireboard.db import Database
@@ -38,8 +39,11 @@ def demo(
 async def _demo(settings: Settings, url: str, postings: int) -> int:
     db = Database.connect(settings, url)
     try:
-        async with db.write_sessions() as session, session.begin():
-            return await load_demo(session, postings)
+        with Progress(postings, "inserting demo postings") as progress:
+            async with db.write_sessions() as session, session.begin():
+                loaded = await load_demo(session, postings, progress=progress.update)
+                progress.phase("committing")
+            return loaded
     finally:
         await db.dispose()
 
@@ -100,16 +104,11 @@ def _refuse_if_in_use(url: str) -> None:
 
 
 def _load(url: str, postings: int, seed: int) -> dict[str, float]:
-    with typer.progressbar(length=postings, label="generating and copying") as bar:
-        seen = 0
-
-        def advance(done: int) -> None:
-            nonlocal seen
-            bar.update(done - seen)
-            seen = done
-
+    with Progress(postings, "generating and copying postings") as progress:
         try:
-            return load_synthetic(url, postings, seed=seed, progress=advance)
+            return load_synthetic(
+                url, postings, seed=seed, progress=progress.update, phase=progress.phase
+            )
         except KeyboardInterrupt:
             fail("interrupted: no partial data was committed, and the indexes are back", 130)
         except psycopg.Error as exc:

@@ -60,7 +60,15 @@ def _sql_value(column: str, value: Any) -> Any:
     return json.dumps(value) if column in _JSON else value
 
 
-async def load_demo(session: AsyncSession, count: int, seed: int = 7) -> int:
+_DEMO_BATCH = 500
+
+
+async def load_demo(
+    session: AsyncSession,
+    count: int,
+    seed: int = 7,
+    progress: Callable[[int], None] = lambda done: None,
+) -> int:
     """A demo set through ordinary inserts (triggers keep search and statistics current),
     acting as the board operator. Returns the number of postings."""
     rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
@@ -83,7 +91,9 @@ async def load_demo(session: AsyncSession, count: int, seed: int = 7) -> int:
         {c: _sql_value(c, row[c]) for c in _POSTING_COLUMNS}
         for row in postings(count, [o["id"] for o in orgs], rng, short=False)
     ]
-    await session.execute(statement, rows)
+    for start in range(0, len(rows), _DEMO_BATCH):
+        await session.execute(statement, rows[start : start + _DEMO_BATCH])
+        progress(min(start + _DEMO_BATCH, len(rows)))
     return len(rows)
 
 
@@ -100,6 +110,7 @@ def load_synthetic(
     seed: int = 11,
     batch: int = 20_000,
     progress: Callable[[int], None] | None = None,
+    phase: Callable[[str], None] = lambda name: None,
     bypass_row_triggers: bool = True,
 ) -> dict[str, float]:
     """Bulk load as the schema owner: COPY into an unlogged staging table, one transaction
@@ -123,17 +134,21 @@ def load_synthetic(
             _copy_to_staging(conn, generated, count, batch, progress)
             timings["copy_s"] = time.perf_counter() - started
             mark = time.perf_counter()
+            phase("inserting postings and market facts")
             _insert_from_staging(conn, orgs, bypass_row_triggers=bypass_row_triggers)
             timings["insert_s"] = time.perf_counter() - mark
         finally:
             mark = time.perf_counter()
+            phase("rebuilding indexes")
             _restore(conn, owner_url)
             timings["index_s"] = time.perf_counter() - mark
         mark = time.perf_counter()
+        phase("counting the search lexicon")
         # The load's trigger added the new words; existing words' counts are made exact.
         conn.execute("SELECT search_lexicon_refresh()")
         timings["lexicon_s"] = time.perf_counter() - mark
         mark = time.perf_counter()
+        phase("vacuum and analyze")
         # VACUUM as well as ANALYZE: it sets the visibility map, without which index-only
         # scans (the statistics' percentile lookups) visit the table anyway.
         conn.execute(
