@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
+from sqlalchemy import make_url
 from typer.testing import CliRunner
 
 from hireboard import __version__, migrate
+from hireboard.cli import main
 from hireboard.cli.main import app
 from hireboard.cli.serve import _exit_cleanly
 from hireboard.config import Settings
@@ -126,3 +129,65 @@ def test_signals_unwind_instead_of_killing() -> None:
     with pytest.raises(SystemExit) as caught:
         _exit_cleanly(15, None)
     assert caught.value.code == 0
+
+
+def test_an_unreachable_database_is_one_line_with_exit_69(tmp_path: Path) -> None:
+    env = {"HIREBOARD_DATABASE_URL": "postgresql://hb:pw@127.0.0.1:1/hb"}
+    result = runner.invoke(app, ["db", "current"], env=env)
+    assert result.exit_code == 69
+    assert result.output.count("\n") == 1
+    assert "cannot reach the database at 127.0.0.1:1/hb (Connection refused)" in result.output
+    assert "pw" not in result.output  # never the password
+
+
+def test_a_missing_database_says_to_create_it(server_url: str) -> None:
+    url = make_url(server_url).set(database="hb_no_such_database")
+    missing = url.render_as_string(hide_password=False)
+    result = runner.invoke(app, ["db", "upgrade"], env={"HIREBOARD_DATABASE_URL": missing})
+    assert result.exit_code == 78
+    assert 'database "hb_no_such_database" does not exist' in result.output
+    assert "createdb" in result.output
+
+
+def test_an_unusable_data_directory_is_one_line_with_exit_73(tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("")
+    env = {"HIREBOARD_DATA_DIR": str(not_a_dir / "data")}
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = str(free.getsockname()[1])
+    for command in (["db", "current"], ["serve", "--port", port]):
+        result = runner.invoke(app, command, env=env)
+        assert result.exit_code == 73, result.output
+        assert "cannot use the data directory" in result.output
+        assert "Traceback" not in result.output
+
+
+def test_a_port_in_use_fails_before_any_start_up_work(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {"HIREBOARD_DATA_DIR": str(tmp_path / "data")}
+        result = runner.invoke(app, ["serve", "--port", str(port)], env=env)
+    assert result.exit_code == 69
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output
+    assert not (tmp_path / "data").exists()  # no initdb, no migrations
+
+
+def test_an_unexpected_error_is_one_line_unless_debugging(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken() -> None:
+        raise RuntimeError("disk on fire\nsecond line")
+
+    monkeypatch.setattr(main, "app", broken)
+    with pytest.raises(SystemExit) as exited:
+        main.run()
+    assert exited.value.code == 1
+    assert capsys.readouterr().err.strip() == (
+        "hireboard: unexpected RuntimeError: disk on fire (--debug shows the traceback)"
+    )
+    monkeypatch.setitem(main._debug, "on", True)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        main.run()

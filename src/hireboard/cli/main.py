@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Annotated
 
 import typer
@@ -35,8 +37,18 @@ def _print_version(value: bool) -> None:
         raise typer.Exit
 
 
+_debug = {"on": os.environ.get("HIREBOARD_DEBUG", "") not in {"", "0", "false"}}
+
+
 @app.callback()
 def main(
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            help="Show the traceback of an unexpected error [env: HIREBOARD_DEBUG].",
+        ),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option(
@@ -49,6 +61,7 @@ def main(
 ) -> None:
     """hireboard: job-market and hiring backend. Configure with HIREBOARD_* variables
     (see docs/configuration.md)."""
+    _debug["on"] = _debug["on"] or debug
 
 
 @app.command("version")
@@ -58,4 +71,16 @@ def version_command() -> None:
 
 
 def run() -> None:
-    app()
+    """The console script: an unexpected error is one line (and exit 1) unless debugging."""
+    try:
+        app()
+    except Exception as exc:
+        if _debug["on"]:
+            raise
+        first = (str(exc).strip().splitlines() or [""])[0]
+        typer.secho(
+            f"hireboard: unexpected {type(exc).__name__}: {first} (--debug shows the traceback)",
+            err=True,
+            fg=typer.colors.RED,
+        )
+        sys.exit(1)

@@ -18,7 +18,15 @@ from sqlalchemy.exc import IntegrityError
 from hireboard import migrate
 from hireboard.app import create_app
 from hireboard.cli.http_limits import LimitedHttpToolsProtocol
-from hireboard.cli.runtime import database, fail, load_settings, owner_url, repair_bulk_load
+from hireboard.cli.runtime import (
+    database,
+    ensure_port_free,
+    fail,
+    load_settings,
+    owner_url,
+    prepare_data_dir,
+    repair_bulk_load,
+)
 from hireboard.config import Settings
 from hireboard.db import Database
 from hireboard.embedded import EmbeddedPostgresError, ServeLock
@@ -72,8 +80,10 @@ def serve(
         signal.signal(signum, _exit_cleanly)
     if settings.metrics_port is not None and settings.workers > 1:
         fail("HIREBOARD_METRICS_PORT serves one process's metrics: use it with one worker")
+    ensure_port_free(settings.host, settings.port)
     lock = ServeLock(settings.data_dir)
     if settings.embedded:
+        prepare_data_dir(settings)
         try:
             lock.acquire()
         except EmbeddedPostgresError as exc:
