@@ -208,6 +208,8 @@ def drive(scenario: Scenario, base: str, paths: Path, work: Path, distinct: int)
     figures, command = capacity_load.wrk(base, paths, scenario.connections, scenario.seconds)
     if not scenario.warmup and figures.requests > distinct:
         figures = capacity_report.noted(figures, f"the {distinct:,} queries repeated")
+    if figures.requests < 100:
+        figures = capacity_report.noted(figures, f"only {figures.requests} requests")
     return Run(scenario, figures, command)
 
 
@@ -229,6 +231,7 @@ def main() -> None:
     parser.add_argument("--no-readme", action="store_true", help="print only")
     args = parser.parse_args()
     args.data_dir = args.data_dir.resolve()
+    args.load_average = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     work = args.work_dir or Path(tempfile.mkdtemp(prefix="hireboard-capacity-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"work directory (paths, logs): {work}", flush=True)

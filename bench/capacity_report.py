@@ -175,7 +175,8 @@ def _context(args: argparse.Namespace, url: str, postings: int) -> list[str]:
     settings = ", ".join(f"{n} {v[0] if v else '?'}" for n, v in zip(SETTINGS, values, strict=True))
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return [
-        f"Measured {when} at commit {_commit()}.",
+        f"Measured {when} at commit {_commit()}; load average {args.load_average} "
+        "before the start (the machine is shared).",
         f"- Machine: {_machine()}, Python {platform.python_version()}, PostgreSQL "
         f"{version[0] if version else '?'} (embedded; {settings}).",
         f"- Data: {postings:,} postings (`hireboard seed synthetic`) in `{args.data_dir}`.",
@@ -202,7 +203,8 @@ def _commit() -> str:
             ["git", *args], capture_output=True, text=True, check=True, cwd=README.parent
         ).stdout
 
-    head = git("log", "-1", "--format=%h (%s)").strip()
+    head = git("log", "-1", "--format=%h %s").strip()
+    head = head if len(head) <= 72 else head[:71] + "…"
     dirty = git("status", "--porcelain", "--untracked-files=no").strip()
     return f"`{head}`" + (" with uncommitted changes" if dirty else "")
 
