@@ -244,9 +244,11 @@ def main() -> None:
         if args.tune:
             tune(embedded)
             url = embedded.url
+        meter = capacity_report.CpuMeter(args.data_dir / "postgres" / "postmaster.pid")
         with server(args, url, work) as base:
             runs = run_all(args, base, work, url)
-        block = capacity_report.block(args, runs, url, postings, shlex.join(sys.argv[1:]))
+        others = meter.others_share()
+        block = capacity_report.block(args, runs, url, postings, shlex.join(sys.argv[1:]), others)
     finally:
         embedded.release()
         lock.release()

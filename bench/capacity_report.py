@@ -48,6 +48,38 @@ class Run:
     command: str
 
 
+class CpuMeter:
+    """CPU time the rest of the machine used during the run, as a share of every core's.
+
+    The machine is shared: figures taken while other work runs are lower than the code
+    deserves, so the report says how much of the machine was not ours. Ours is this
+    process and every child it has reaped (server, wrk, k6) plus the PostgreSQL server's
+    postmaster with the backends it has reaped.
+    """
+
+    def __init__(self, postmaster: Path) -> None:
+        self._postmaster = postmaster
+        self._start = (time.monotonic(), _busy_s(), self._ours_s())
+
+    def others_share(self) -> float:
+        started, busy, ours = self._start
+        others = (_busy_s() - busy) - (self._ours_s() - ours)
+        return max(0.0, others / ((time.monotonic() - started) * (os.cpu_count() or 1)))
+
+    def _ours_s(self) -> float:
+        times = os.times()
+        pid = self._postmaster.read_text(encoding="utf-8").split("\n", 1)[0]
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rsplit(")", 1)[1].split()
+        postgres = sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+        return times.user + times.system + times.children_user + times.children_system + postgres
+
+
+def _busy_s() -> float:
+    """CPU seconds all cores spent busy since boot (user, nice, system, irq, softirq)."""
+    fields = [int(f) for f in Path("/proc/stat").read_text(encoding="utf-8").split()[1:8]]
+    return (sum(fields[:3]) + fields[5] + fields[6]) / os.sysconf("SC_CLK_TCK")
+
+
 def production_env(args: argparse.Namespace, url: str) -> dict[str, str]:
     """What production requires, with throwaway secrets; the embedded server's socket is the
     configured database (production runs no embedded one of its own)."""
@@ -140,7 +172,12 @@ def row(run: Run) -> str:
 
 
 def block(
-    args: argparse.Namespace, runs: list[Run], url: str, postings: int, arguments: str
+    args: argparse.Namespace,
+    runs: list[Run],
+    url: str,
+    postings: int,
+    arguments: str,
+    others: float,
 ) -> str:
     header = (
         "| scenario | connections | req/s | p50 | p95 | p99 | errors | 503 + Retry-After "
@@ -150,9 +187,9 @@ def block(
     return "\n".join(
         [
             BEGIN,
-            "## Capacity (issue 20): `bench/capacity.py`",
+            "### Latest figures",
             "",
-            *_context(args, url, postings),
+            *_context(args, url, postings, others),
             "",
             header,
             *(row(run) for run in runs),
@@ -168,15 +205,16 @@ def block(
     )
 
 
-def _context(args: argparse.Namespace, url: str, postings: int) -> list[str]:
+def _context(args: argparse.Namespace, url: str, postings: int, others: float) -> list[str]:
     with psycopg.connect(url) as conn:
         version = conn.execute("SHOW server_version").fetchone()
         values = [conn.execute("SELECT current_setting(%s)", (n,)).fetchone() for n in SETTINGS]
     settings = ", ".join(f"{n} {v[0] if v else '?'}" for n, v in zip(SETTINGS, values, strict=True))
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return [
-        f"Measured {when} at commit {_commit()}; load average {args.load_average} "
-        "before the start (the machine is shared).",
+        f"Measured {when} at commit {_commit()}. The machine is shared: other processes "
+        f"used {others:.0%} of its CPU time during the run (load average before the start "
+        f"{args.load_average}).",
         f"- Machine: {_machine()}, Python {platform.python_version()}, PostgreSQL "
         f"{version[0] if version else '?'} (embedded; {settings}).",
         f"- Data: {postings:,} postings (`hireboard seed synthetic`) in `{args.data_dir}`.",
