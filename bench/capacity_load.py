@@ -72,14 +72,10 @@ def k6(
     At a fixed rate the latency is every request's (what the SLO counts); with ``vus``
     it is the admitted requests' only, and shed ones are counted apart.
     """
-    mode = (
-        ["MODE=rate", f"RATE={rate}", f"MAX_VUS={max(500, rate // 4)}"]
-        if rate
-        else [
-            "MODE=vus",
-            f"VUS={vus}",
-        ]
-    )
+    if rate:
+        mode = ["MODE=rate", f"RATE={rate}", f"MAX_VUS={max(500, rate // 4)}"]
+    else:
+        mode = ["MODE=vus", f"VUS={vus}"]
     settings = [f"BASE={base}", f"PATHS={paths}", f"SUMMARY={summary}", f"DURATION={seconds}s"]
     command = [str(K6), "run", "--quiet", "--no-color", "--no-thresholds"]
     for setting in [*settings, *mode]:
