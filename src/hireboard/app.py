@@ -27,6 +27,7 @@ from hireboard.db import Database, cache_bus
 from hireboard.error_handlers import install_error_handlers
 from hireboard.errors import NotAuthenticated
 from hireboard.identity import endpoints as identity_endpoints
+from hireboard.identity import pages as identity_pages
 from hireboard.identity.keys import load_keys
 from hireboard.identity.passwords import Passwords
 from hireboard.identity.service import Identity
@@ -50,6 +51,7 @@ from hireboard.notifications import endpoints as notification_endpoints
 from hireboard.observability.metrics import Metrics, MetricsMiddleware, PoolCollector
 from hireboard.observability.tracing import TracingMiddleware
 from hireboard.organizations import endpoints as organization_endpoints
+from hireboard.organizations import pages as organization_pages
 from hireboard.postings import endpoints as posting_endpoints
 from hireboard.privacy import endpoints as privacy_endpoints
 from hireboard.templates import endpoints as template_endpoints
@@ -111,6 +113,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(matching_endpoints.router)
     app.include_router(notification_endpoints.router)
     app.include_router(privacy_endpoints.router)
+    app.include_router(identity_pages.router)
+    app.include_router(organization_pages.router)
     if settings.metrics_port is None:
         _add_metrics_route(app, settings, metrics)
     _add_middleware(app, settings, metrics)

@@ -24,6 +24,7 @@ from hireboard.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from hireboard.kit.html import page, paragraph
 from hireboard.kit.problem import PROBLEM_MEDIA_TYPE, problem_body, problem_bytes
 from hireboard.kit.request_context import current_request_id
 from hireboard.kit.routing import allowed_methods
@@ -72,8 +73,10 @@ def _render(
     )
 
 
-async def _app_error(_: Request, exc: Exception) -> Response:
+async def _app_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)  # noqa: S101 - registered for AppError only
+    if getattr(request.state, "html_errors", False):  # a page a person opened from an email
+        return page(exc.title, paragraph(exc.detail), status=exc.status)
     return problem_response(exc)
 
 

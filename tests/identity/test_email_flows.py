@@ -169,3 +169,55 @@ async def test_development_mail_goes_to_the_outbox(
     record = next(r for r in caplog.records if r.name == "hireboard.mail")
     assert record.__dict__["file"] == str(files[0])
     assert token not in record.getMessage() and token not in str(record.__dict__)
+
+
+def link_in(message: Message, path: str) -> str:
+    """The path and query of the email's link to ``path`` (the page a person opens)."""
+    body = message.get_payload(decode=True)
+    assert isinstance(body, bytes)
+    found = re.search(rf"https?://[^/\s]+({re.escape(path)}\?token=[A-Za-z0-9_-]+)", body.decode())
+    assert found is not None, body
+    return found.group(1)
+
+
+async def test_the_links_in_the_emails_open_pages_that_work(
+    database_url: str, tmp_path: Path, inbox: tuple[Inbox, int], address: str
+) -> None:
+    mails, port = inbox
+    settings = smtp_settings(database_url, tmp_path, port)
+    body = {"email": address, "password": PASSWORD, "name": "Ada"}
+    async with running(create_app(settings)) as api, worker(settings, database_url):
+        assert (await api.post("/v1/auth/signup", json=body)).status_code == 202
+        await eventually(lambda: mails.to(address))
+        link = link_in(mails.to(address)[0], "/verify-email")
+        opened = await api.get(link)  # opening it (a mail scanner too) changes nothing
+        assert opened.status_code == 200
+        assert opened.headers["content-type"].startswith("text/html")
+        token = token_in(mails.to(address)[0])
+        assert f'name="token" value="{token}"' in opened.text
+        confirmed = await api.post("/verify-email", data={"token": token})
+        assert confirmed.status_code == 200
+        assert "Address confirmed" in confirmed.text
+        spent = await api.post("/verify-email", data={"token": token})
+        assert spent.status_code == 400
+        assert spent.headers["content-type"].startswith("text/html")
+        assert "invalid, expired or already used" in spent.text
+
+        await api.post("/v1/auth/password-reset", json={"email": address})
+        await eventually(
+            lambda: any(m["Subject"] == "Reset your password" for m in mails.to(address))
+        )
+        reset = next(m for m in mails.to(address) if m["Subject"] == "Reset your password")
+        page = await api.get(link_in(reset, "/reset-password"))
+        assert page.status_code == 200
+        assert 'type=password name="new_password"' in page.text
+        form = {"token": token_in(reset), "new_password": "short"}
+        weak = await api.post("/reset-password", data=form)
+        assert weak.status_code == 422  # and the token is not spent by the refused attempt
+        form["new_password"] = "a brand new passphrase"  # noqa: S105 - a test account's
+        changed = await api.post("/reset-password", data=form)
+        assert changed.status_code == 200, changed.text
+        login = {"email": address, "password": form["new_password"]}
+        assert (await api.post("/v1/auth/token", json=login)).status_code == 200
+        hostile = await api.get("/verify-email", params={"token": '"><script>'})
+        assert hostile.status_code == 422  # a token is letters, digits, - and _ only

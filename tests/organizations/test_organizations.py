@@ -214,6 +214,11 @@ async def test_invitation_by_email_accepted_by_the_invited_account(
     found = re.search(r"/v1/invitations/([A-Za-z0-9_-]+)/accept", text.decode())
     assert found is not None
     token = found.group(1)
+    assert f"/invitations/{token}\n" in text.decode()  # the link a person opens
+    page = await client.get(f"/invitations/{token}")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert f"/v1/invitations/{token}/accept" in page.text
 
     wrong = await client.post(f"/v1/invitations/{token}/accept", headers=world.headers("candidate"))
     assert wrong.status_code == 403 and wrong.json()["code"] == "invitation_email_mismatch"
