@@ -151,7 +151,7 @@ def _open_state(app: FastAPI, settings: Settings, owner_url: str, metrics: Metri
     state.rate_limiter = RateLimiter(redis_url, metrics.rate_limit_store_errors)
     state.redis = Redis.from_url(redis_url) if redis_url else None
     state.outbound = OutboundClient(_outbound_policy(settings), metrics.registry)
-    engines = {"write": state.database.write_engine}
+    engines = {"write": state.database.write_engine, "lean": state.database.lean_engine}
     if settings.read_database_url:
         engines["read"] = state.database.read_engine
     state.pool_collector = PoolCollector(engines)

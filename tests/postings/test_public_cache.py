@@ -20,6 +20,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import event
 
+from hireboard.postings.tasks import expire
 from tests.fixtures.world import World
 from tests.postings.test_postings import create
 from tests.test_serve import wait_for
@@ -180,6 +181,26 @@ async def test_renaming_the_organization_renders_its_postings_again(
         await asyncio.sleep(0.05)
     else:
         raise AssertionError("the old organization name was still served")
+
+
+async def test_expiry_drops_the_stored_and_cached_answers(
+    client: httpx.AsyncClient, app: FastAPI, world: World, database_url: str
+) -> None:
+    posting_id = await published(client, world)
+    path = f"/v1/postings/{posting_id}"
+    assert (await client.get(path)).json()["status"] == "published"  # cached now
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "UPDATE postings SET closes_at = now() - interval '1 minute' WHERE id = %s",
+            (posting_id,),
+        )
+    async with app.state.database.write_sessions() as session, session.begin():
+        await expire(session, timestamp=0)
+    assert stored(database_url, posting_id) is None
+    assert (await client.get(path)).json()["status"] == "expired"
+    assert (await client.get(path + "/jsonld")).status_code == 200
+    refilled = stored(database_url, posting_id)
+    assert refilled is not None and b'"expired"' in (refilled[0] or b"")
 
 
 # --- two processes -------------------------------------------------------------------------
