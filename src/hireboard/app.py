@@ -53,6 +53,7 @@ from hireboard.observability.tracing import TracingMiddleware
 from hireboard.organizations import endpoints as organization_endpoints
 from hireboard.organizations import pages as organization_pages
 from hireboard.postings import endpoints as posting_endpoints
+from hireboard.postings.service import PublicReader
 from hireboard.privacy import endpoints as privacy_endpoints
 from hireboard.templates import endpoints as template_endpoints
 from hireboard.templates.sync import sync_builtin_templates
@@ -141,6 +142,9 @@ def _open_state(app: FastAPI, settings: Settings, owner_url: str, metrics: Metri
     state.database = Database.connect(settings, owner_url)
     state.cache = LocalCache(max_bytes=settings.cache_max_mb * 1024 * 1024)
     state.cache_bus = cache_bus(settings, owner_url, state.cache) if settings.cache_max_mb else None
+    state.public_postings = PublicReader(
+        state.cache, state.database.lean_engine, state.database.write_sessions, settings
+    )
     state.identity = Identity(settings, load_keys(settings), Passwords(settings))
     state.checker_rules = load_rules(settings.checker_rules_dir)
     state.idempotency = IdempotencyStore(
@@ -151,7 +155,7 @@ def _open_state(app: FastAPI, settings: Settings, owner_url: str, metrics: Metri
     state.rate_limiter = RateLimiter(redis_url, metrics.rate_limit_store_errors)
     state.redis = Redis.from_url(redis_url) if redis_url else None
     state.outbound = OutboundClient(_outbound_policy(settings), metrics.registry)
-    engines = {"write": state.database.write_engine}
+    engines = {"write": state.database.write_engine, "lean": state.database.lean_engine}
     if settings.read_database_url:
         engines["read"] = state.database.read_engine
     state.pool_collector = PoolCollector(engines)

@@ -35,9 +35,11 @@ def sqlalchemy_url(url: str) -> URL:
     return make_url(url).set(drivername="postgresql+psycopg")
 
 
-def connect_options(settings: Settings, *, switch_role: bool) -> dict[str, Any]:
+def connect_options(
+    settings: Settings, *, switch_role: bool, statement_timeout_ms: int | None = None
+) -> dict[str, Any]:
     """libpq options every hireboard connection uses (procrastinate's too)."""
-    options = [f"-c statement_timeout={settings.statement_timeout_ms}"]
+    options = [f"-c statement_timeout={statement_timeout_ms or settings.statement_timeout_ms}"]
     if switch_role:
         # The same as SET ROLE, but in the startup packet: no extra round trip per connection.
         options.append(f"-c role={settings.app_role}")
@@ -58,18 +60,26 @@ def cache_bus(settings: Settings, owner_url: str, cache: LocalCache) -> CacheBus
     return CacheBus(cache, conninfo, {**options, "application_name": "hireboard-cache-bus"})
 
 
-def create_engine(settings: Settings, owner_url: str, *, read_only: bool = False) -> AsyncEngine:
-    """An engine that connects as the app's role (never the owner)."""
+def create_engine(
+    settings: Settings, owner_url: str, *, read_only: bool = False, lean: bool = False
+) -> AsyncEngine:
+    """An engine that connects as the app's role (never the owner). ``lean``: autocommit
+    connections under the detail route class's statement timeout (set at connection start),
+    for reads that are one statement and need no transaction (``postings.service``)."""
     explicit = settings.read_database_url if read_only else None
     explicit = explicit or settings.app_database_url
     url = explicit.get_secret_value() if explicit else owner_url
+    timeout_ms = settings.statement_timeout_detail_ms if lean else None
     engine = create_async_engine(
         sqlalchemy_url(url),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=False,
         pool_recycle=1800,
-        connect_args=connect_options(settings, switch_role=explicit is None),
+        connect_args=connect_options(
+            settings, switch_role=explicit is None, statement_timeout_ms=timeout_ms
+        ),
+        **({"isolation_level": "AUTOCOMMIT"} if lean else {}),
     )
     instrument_engine(engine.sync_engine)
     return engine
@@ -77,10 +87,12 @@ def create_engine(settings: Settings, owner_url: str, *, read_only: bool = False
 
 @dataclass
 class Database:
-    """What the app holds for its lifetime: a write engine and a read engine."""
+    """What the app holds for its lifetime: a write engine and a read engine (and the lean
+    autocommit engine of the public detail reads)."""
 
     write_engine: AsyncEngine
     read_engine: AsyncEngine
+    lean_engine: AsyncEngine
 
     def __post_init__(self) -> None:
         self.write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)
@@ -94,9 +106,11 @@ class Database:
             if settings.read_database_url
             else write
         )
-        return cls(write_engine=write, read_engine=read)
+        lean = create_engine(settings, owner_url, read_only=True, lean=True)
+        return cls(write_engine=write, read_engine=read, lean_engine=lean)
 
     async def dispose(self) -> None:
+        await self.lean_engine.dispose()
         await self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             await self.read_engine.dispose()

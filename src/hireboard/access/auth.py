@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -17,7 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hireboard.access import repository
 from hireboard.access.actor import ANONYMOUS, Actor, Role
 from hireboard.access.context import act_as, present_credential, set_context
-from hireboard.db import DetailSession, ReadSession, WriteSession, database_from
+from hireboard.db import (
+    DetailSession,
+    ReadSession,
+    WriteSession,
+    database_from,
+    timed_read_session,
+)
 from hireboard.errors import NotAuthenticated
 from hireboard.identity.auth import identity_from
 from hireboard.identity.errors import InvalidToken
@@ -146,9 +154,27 @@ async def acting_detail_optional(actor: OptionalActor, session: DetailSession) -
     return session
 
 
+_detail_session = asynccontextmanager(timed_read_session("detail", with_context=True))
+
+
+async def member_detail(
+    request: Request, actor: OptionalActor
+) -> AsyncIterator[AsyncSession | None]:
+    """None for anonymous callers, who read stored public answers and need no transaction;
+    signed-in callers get OptionalActingDetail's session (they may see their drafts)."""
+    if actor.is_anonymous:
+        yield None
+        return
+    async with _detail_session(request) as session:
+        await act_as(session, actor)
+        yield session
+
+
 ActingWrite = Annotated[AsyncSession, Depends(acting_write)]
 # Public routes: anonymous callers too; members also see their organization's private rows.
 OptionalActingRead = Annotated[AsyncSession, Depends(acting_read_optional)]
 ActingRead = Annotated[AsyncSession, Depends(acting_read)]
 # Public detail routes: as OptionalActingRead, under the detail statement timeout.
 OptionalActingDetail = Annotated[AsyncSession, Depends(acting_detail_optional)]
+# Public detail routes with a lean anonymous path: None when anonymous.
+MemberDetail = Annotated[AsyncSession | None, Depends(member_detail, scope="function")]

@@ -15,14 +15,14 @@ from hireboard.access.auth import (
     ActingRead,
     ActingWrite,
     CurrentActor,
-    OptionalActingDetail,
+    MemberDetail,
     OptionalActor,
 )
 from hireboard.checker.rules import RuleSet
 from hireboard.config import Settings
 from hireboard.db import SearchSession
 from hireboard.errors import ValidationFailed
-from hireboard.kit.caching import cached_response
+from hireboard.kit.caching import Rendered, cached_response, respond
 from hireboard.kit.hosts import public_request_url
 from hireboard.kit.idempotency import idempotent
 from hireboard.kit.pagination import InvalidCursor, Page, PageRequest, Paging, encode_cursor
@@ -32,6 +32,7 @@ from hireboard.kit.text import CountryCode, Day, PlaceCode, SkillText, Text, Tim
 from hireboard.postings import facets as facet_counts
 from hireboard.postings import search as finder
 from hireboard.postings import service, spelling, syndication
+from hireboard.postings.errors import PostingNotFound
 from hireboard.postings.schemas import (
     HistoryEntry,
     Posting,
@@ -322,19 +323,34 @@ async def list_organization_postings(
     return paging.page(rows, lambda p: (p.created_at.isoformat(), p.id))
 
 
+def _reader(request: Request) -> service.PublicReader:
+    reader: service.PublicReader = request.app.state.public_postings
+    return reader
+
+
+async def _public(request: Request, posting_id: uuid.UUID, kind: str) -> Response:
+    """An anonymous caller's answer: cached, stored, or rendered once (postings.service)."""
+    rendered = await service.public_rendering(_reader(request), posting_id, kind)
+    if rendered is None:
+        raise PostingNotFound()
+    return respond(request, rendered, cache_control=service.PUBLIC_CACHE_CONTROL)
+
+
 @router.get("/v1/postings/{posting_id:uuid}", summary="One posting", responses=_READ_ERRORS)
 async def get_posting(
-    posting_id: uuid.UUID, actor: OptionalActor, session: OptionalActingDetail, request: Request
+    posting_id: uuid.UUID, actor: OptionalActor, session: MemberDetail, request: Request
 ) -> Response:
     """Published, closed and expired postings are public; drafts and removed ones are
     visible to their organization only (404 to everyone else)."""
+    if session is None:
+        return await _public(request, posting_id, "document")
     posting = await service.get(session, actor, _settings(request), posting_id)
     public = posting.status in service.PUBLIC
     return cached_response(
         request,
         posting.model_dump_json().encode(),
         "application/json",
-        cache_control=_SEARCH_CACHE if public else "private, no-cache",
+        cache_control=service.PUBLIC_CACHE_CONTROL if public else "private, no-cache",
     )
 
 
@@ -344,13 +360,17 @@ async def get_posting(
     responses={200: {"content": {"application/ld+json": {}}}, **_READ_ERRORS},
 )
 async def get_jsonld(
-    posting_id: uuid.UUID, actor: OptionalActor, session: OptionalActingDetail, request: Request
+    posting_id: uuid.UUID, actor: OptionalActor, session: MemberDetail, request: Request
 ) -> Response:
     """For search engines: Google's required JobPosting properties."""
+    if session is None:
+        return await _public(request, posting_id, "jsonld")
     posting = await service.get(session, actor, _settings(request), posting_id)
-    document = json.dumps(syndication.job_posting(posting), ensure_ascii=False)
-    return cached_response(
-        request, document.encode(), "application/ld+json", cache_control=_SEARCH_CACHE
+    document = json.dumps(syndication.job_posting(posting), ensure_ascii=False).encode()
+    return respond(
+        request,
+        Rendered.of(document, "application/ld+json"),
+        cache_control=service.PUBLIC_CACHE_CONTROL,
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 # Columns the API writes; names never come from a request.
 COLUMNS = (
@@ -247,3 +247,63 @@ async def refresh_lexicon(session: AsyncSession, timeout_ms: int) -> int:
         text("SELECT set_config('statement_timeout', :t, true)"), {"t": str(timeout_ms)}
     )
     return int(await session.scalar(text("SELECT search_lexicon_refresh()")) or 0)
+
+
+# --- stored public renderings (migration 0022) ---------------------------------------------
+
+# Which stored rendering a public read wants; the columns come from here, never a request.
+RENDERINGS = {"document": ("document", "document_etag"), "jsonld": ("jsonld", "jsonld_etag")}
+
+_STORE = text(
+    "INSERT INTO posting_public (posting_id, organization_id, rendered_from, document, "
+    "document_etag, jsonld, jsonld_etag) "
+    "VALUES (:id, :organization_id, :rendered_from, :document, :document_etag, :jsonld, "
+    ":jsonld_etag) "
+    "ON CONFLICT (posting_id) DO UPDATE SET "
+    "organization_id = EXCLUDED.organization_id, rendered_from = EXCLUDED.rendered_from, "
+    "document = EXCLUDED.document, document_etag = EXCLUDED.document_etag, "
+    "jsonld = EXCLUDED.jsonld, jsonld_etag = EXCLUDED.jsonld_etag"
+)
+_FILL = text(
+    "INSERT INTO posting_public (posting_id, organization_id, rendered_from, document, "
+    "document_etag, jsonld, jsonld_etag) "
+    "SELECT :id, :organization_id, :rendered_from, :document, :document_etag, :jsonld, "
+    ":jsonld_etag "
+    "WHERE EXISTS (SELECT 1 FROM postings WHERE id = :id AND updated_at = :rendered_from "
+    "AND status IN ('published', 'closed', 'expired')) "
+    "ON CONFLICT (posting_id) DO NOTHING"
+)
+
+
+async def public_rendering(
+    conn: AsyncConnection, posting_id: uuid.UUID, kind: str
+) -> Row[Any] | None:
+    """The stored ``kind`` rendering: one statement, no transaction. ``body`` is NULL for a
+    posting that is not public any more; no row: never rendered (or never public)."""
+    body, etag = RENDERINGS[kind]
+    result = await conn.execute(
+        text(
+            f"SELECT {body} AS body, {etag} AS etag, organization_id "  # noqa: S608
+            "FROM posting_public WHERE posting_id = :id"
+        ),
+        {"id": posting_id},
+    )
+    return result.one_or_none()
+
+
+async def store_public(session: AsyncSession, values: dict[str, Any]) -> None:
+    """The posting's renderings as of this transaction (NULL bodies: not public)."""
+    await session.execute(_STORE, values)
+
+
+async def fill_public(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Store renderings made by a read, unless the posting changed since it was read
+    (``rendered_from`` is its ``updated_at`` then) or a write stored its own meanwhile (a
+    write's uncommitted row makes this wait, then do nothing)."""
+    await session.execute(_FILL, values)
+
+
+async def forget_public(session: AsyncSession, posting_ids: Sequence[uuid.UUID]) -> None:
+    await session.execute(
+        text("DELETE FROM posting_public WHERE posting_id = ANY(:ids)"), {"ids": list(posting_ids)}
+    )

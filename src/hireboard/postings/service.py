@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+import json
 import uuid
-from dataclasses import asdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import anyio.to_thread
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from hireboard.access import audit, policy
 from hireboard.access.actor import Actor
+from hireboard.access.context import set_context
 from hireboard.access.errors import NotAllowed
 from hireboard.checker.engine import CheckInput, run
 from hireboard.checker.jurisdictions import EU_MEMBERS
 from hireboard.checker.rules import RuleSet
 from hireboard.config import Settings
+from hireboard.kit.cache import LocalCache, announce, rendered_size
+from hireboard.kit.caching import Rendered
 from hireboard.organizations.errors import OrganizationNotFound
 from hireboard.organizations.repository import get_organization
-from hireboard.postings import pay, repository
+from hireboard.postings import pay, repository, syndication
 from hireboard.postings.errors import (
     ClosesAtPassed,
     InvalidTransition,
@@ -315,6 +320,7 @@ async def update(
         if changed.status == "published":
             await anyio.to_thread.run_sync(_gate, changed, rules)  # CPU-bound: off the loop
         await _history(session, changed, actor, "updated", changes)
+        await _publicise(session, settings, changed)
         if changes.keys() & SCORED_FIELDS:  # applicants' match scores follow the posting
             await defer(session, "applications.rescore_posting", posting_id=str(posting_id))
         row = changed
@@ -380,6 +386,7 @@ async def transition(
     await _history(session, row, actor, action, {"status": {"from": row.status, "to": target}})
     changed = await repository.get(session, posting_id)
     assert changed is not None  # noqa: S101 - locked above
+    await _publicise(session, settings, changed)
     return to_posting(changed, settings)
 
 
@@ -456,4 +463,119 @@ async def takedown(
     await defer(session, "postings.takedown_email", posting_id=str(posting_id))
     changed = await repository.get(session, posting_id)
     assert changed is not None  # noqa: S101 - locked above
+    await _publicise(session, settings, changed)
     return to_posting(changed, settings)
+
+
+# --- public renderings ---------------------------------------------------------------------
+#
+# The public answers of GET /v1/postings/{id} and /jsonld are rendered once, by the write
+# that changes them, and stored (``posting_public``, migration 0022) in the same transaction;
+# every process's cache is told when it commits (``kit.cache.announce``). Anonymous reads
+# are then a cache hit, or one primary-key lookup on an autocommit connection.
+
+PUBLIC_CACHE_CONTROL = "public, max-age=60"
+_MEDIA = {"document": "application/json", "jsonld": "application/ld+json"}
+_KEPT_S = 300.0  # the bus drops changed entries; this only bounds what an unseen change costs
+
+
+def _renderings(row: Row[Any], settings: Settings) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "id": row.id,
+        "organization_id": row.organization_id,
+        "rendered_from": row.updated_at,
+        "document": None,
+        "document_etag": None,
+        "jsonld": None,
+        "jsonld_etag": None,
+    }
+    if row.status in PUBLIC:
+        posting = to_posting(row, settings)
+        document = Rendered.of(posting.model_dump_json().encode(), _MEDIA["document"])
+        jsonld = json.dumps(syndication.job_posting(posting), ensure_ascii=False).encode()
+        values |= {
+            "document": document.body,
+            "document_etag": document.etag,
+            "jsonld": jsonld,
+            "jsonld_etag": Rendered.of(jsonld, _MEDIA["jsonld"]).etag,
+        }
+    return values
+
+
+def tags_of(posting_id: uuid.UUID) -> list[str]:
+    """What a change to the posting's public form changes: its own answers, and every list
+    of postings (search pages, feeds, statistics)."""
+    return [f"posting:{posting_id}", "postings"]
+
+
+async def _publicise(session: AsyncSession, settings: Settings, row: Row[Any]) -> None:
+    """Store ``row``'s public renderings (or mark it not public) in the write's transaction,
+    and have every process drop its cached ones when that commits. Drafts that were never
+    public have nothing stored and nothing to announce."""
+    if row.status == "draft" and row.published_at is None:
+        return
+    await repository.store_public(session, _renderings(row, settings))
+    await announce(session, tags_of(row.id))
+
+
+async def forget_public(session: AsyncSession, posting_ids: Sequence[uuid.UUID]) -> None:
+    """For jobs that change postings in bulk (expiry), which have no request settings to
+    render with: their stored renderings dropped, rendered again on the next read."""
+    if posting_ids:
+        await repository.forget_public(session, posting_ids)
+        await announce(session, [tag for i in posting_ids for tag in tags_of(i)])
+
+
+@dataclass(frozen=True)
+class PublicReader:
+    """What an anonymous detail read needs: the per-process cache, the lean autocommit
+    engine (one statement per miss), and write sessions for a first rendering."""
+
+    cache: LocalCache
+    lean_engine: AsyncEngine
+    write_sessions: async_sessionmaker[AsyncSession]
+    settings: Settings
+
+
+# Cached "not public" (404), dropped like any entry when the posting is published.
+_ABSENT = Rendered(b"", "", "")
+
+
+async def public_rendering(
+    reader: PublicReader, posting_id: uuid.UUID, kind: str
+) -> Rendered | None:
+    """The anonymous answer: the cached rendering, else the stored one (one statement),
+    else rendered now and stored. None: not public (404)."""
+    rendered = await reader.cache.get_or_compute(
+        f"posting:{posting_id}:{kind}",
+        lambda: _stored_or_rendered(reader, posting_id, kind),
+        ttl=_KEPT_S,
+        tags=[f"posting:{posting_id}"],
+        size=rendered_size,
+    )
+    return None if rendered is _ABSENT else rendered
+
+
+async def _stored_or_rendered(reader: PublicReader, posting_id: uuid.UUID, kind: str) -> Rendered:
+    async with reader.lean_engine.connect() as conn:
+        stored = await repository.public_rendering(conn, posting_id, kind)
+    if stored is not None and stored.body is not None:
+        return Rendered(bytes(stored.body), _MEDIA[kind], stored.etag)
+    if stored is not None:
+        return _ABSENT  # taken down
+    return await _render_and_fill(reader, posting_id, kind)
+
+
+async def _render_and_fill(reader: PublicReader, posting_id: uuid.UUID, kind: str) -> Rendered:
+    """A posting with nothing stored (bulk loaded, or public before migration 0022): read
+    as the public may, render, and store unless it changed meanwhile."""
+    async with reader.write_sessions() as session, session.begin():
+        session.info["statement_timeout"] = str(reader.settings.statement_timeout_detail_ms)
+        await set_context(session)
+        row = await repository.get(session, posting_id)
+        if row is None or row.status not in PUBLIC:
+            return _ABSENT
+        values = _renderings(row, reader.settings)
+        await repository.fill_public(session, values)
+    body: bytes = values[kind]
+    return Rendered(body, _MEDIA[kind], values[f"{kind}_etag"])

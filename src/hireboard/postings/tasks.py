@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hireboard import mail
 from hireboard.access.context import set_context
-from hireboard.postings import repository
+from hireboard.postings import repository, service
 from hireboard.worker import task
 from hireboard.worker.registry import job_settings
 
@@ -21,7 +21,8 @@ async def expire(session: AsyncSession, timestamp: int) -> None:
     """Every minute: published postings whose ``closes_at`` has passed become expired."""
     # The board itself acts here, for every organization: the operator's explicit policy.
     await set_context(session, platform_admin=True)
-    for row in await repository.expire_due(session):
+    expired = await repository.expire_due(session)
+    for row in expired:
         await repository.add_history(
             session,
             row.id,
@@ -32,6 +33,7 @@ async def expire(session: AsyncSession, timestamp: int) -> None:
             api_key_id=None,
         )
         logger.info("posting expired", extra={"posting_id": str(row.id)})
+    await service.forget_public(session, [row.id for row in expired])
 
 
 @task("postings.refresh_lexicon", schedule="23 * * * *", retries=1)
