@@ -91,10 +91,15 @@ def outputs(stdout: str) -> list[tuple[str, str]]:
     return list(zip(parts[1::2], parts[2::2], strict=True))
 
 
-def output_of(runs: list[tuple[str, str]], fragment: str) -> Any:
-    matches = [out for command, out in runs if fragment in command and command.startswith("curl")]
+def text_of(runs: list[tuple[str, str]], fragment: str) -> str:
+    """The output of the one command containing ``fragment``."""
+    matches = [out for command, out in runs if fragment in command]
     assert len(matches) == 1, (fragment, matches)
-    return json.loads(matches[0].split("\n@@var ", 1)[0])
+    return matches[0].split("\n@@var ", 1)[0]
+
+
+def output_of(runs: list[tuple[str, str]], fragment: str) -> Any:
+    return json.loads(text_of(runs, fragment))
 
 
 def wait_until_ready(base_url: str, server: subprocess.Popen[bytes], log: Path) -> None:
@@ -160,7 +165,9 @@ def test_every_readme_block_runs_as_written_against_a_live_server() -> None:
     assert [item["id"] for item in shortlist["items"]] == [found["APPLICATION_ID"]]
     assert output_of(runs, "/transitions")["stage"] == "interview"
     members = output_of(runs, '/members -H "$AUTH"')
-    assert "grace@example.com" in json.dumps(members)
+    assert "grace@example.com" in [member["email"] for member in members["items"]]
+    # `|| [ $? = 1 ]` would also pass a clean exit: the errors must be there.
+    assert "\nerror " in "\n" + text_of(runs, "hireboard jd check")
 
 
 if __name__ == "__main__":
