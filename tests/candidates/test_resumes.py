@@ -21,8 +21,12 @@ pytestmark = pytest.mark.anyio
 
 
 def minimal_pdf(text: str) -> bytes:
-    """A one-page PDF whose page shows ``text`` (written by hand, with a correct xref)."""
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    """A one-page PDF whose page shows ``text`` (written by hand, with a correct xref).
+
+    Each line of ``text`` is a line of the page; docs/examples/cv.pdf is made by this too.
+    """
+    lines = [_pdf_string(line) for line in text.splitlines() or [""]]
+    stream = f"BT /F1 12 Tf 72 720 Td {' 0 -14 Td '.join(lines)} ET".encode()
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -44,6 +48,11 @@ def minimal_pdf(text: str) -> bytes:
         xref,
     )
     return bytes(out)
+
+
+def _pdf_string(line: str) -> str:
+    escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    return f"({escaped}) Tj"
 
 
 def docx_bytes(text: str) -> bytes:
