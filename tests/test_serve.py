@@ -27,6 +27,7 @@ def serve(database_url: str, data_dir: Path, *args: str) -> tuple[subprocess.Pop
         "HIREBOARD_DATABASE_URL": database_url,
         "HIREBOARD_DATA_DIR": str(data_dir),
         "HIREBOARD_WORKER_TASK_MODULES": '["tests.job_tasks"]',
+        "HIREBOARD_WORKERS": "1",  # --workers overrides it; uvicorn children are not "worker"s
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "hireboard", "serve", "--port", str(port), *args],
