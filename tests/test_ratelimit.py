@@ -40,9 +40,13 @@ def limited_router(policy: Policy) -> APIRouter:
 
 
 def app_with(
-    database_url: str, data_dir: Path, policy: Policy, redis_url: str | None = None
+    database_url: str,
+    data_dir: Path,
+    policy: Policy,
+    redis_url: str | None = None,
+    **settings: object,
 ) -> FastAPI:
-    app = create_app(make_settings(database_url, data_dir, redis_url=redis_url))
+    app = create_app(make_settings(database_url, data_dir, redis_url=redis_url, **settings))
     app.include_router(limited_router(policy))
     return app
 
@@ -89,6 +93,31 @@ async def test_redis_counters_are_shared_between_processes(
         assert (await first.get("/test/limited")).status_code == 200
         assert (await second.get("/test/limited")).status_code == 200
         assert (await first.get("/test/limited")).status_code == 429
+
+
+@pytest.mark.parametrize("deployment", [{"workers": 2}, {"shared_limits": True}])
+async def test_without_redis_several_processes_share_counters_in_postgresql(
+    database_url: str, tmp_path: Path, deployment: dict[str, object]
+) -> None:
+    policy = fresh("pg", "2/minute")
+    async with (
+        running(app_with(database_url, tmp_path, policy, **deployment)) as first,
+        running(app_with(database_url, tmp_path, policy, **deployment)) as second,
+    ):
+        answers = [await c.get("/test/limited") for c in (first, second, first, second)]
+    assert [a.status_code for a in answers] == [200, 200, 429, 429]
+    assert answers[1].headers["ratelimit"] == f'"{policy.name}";r=0;t=60'
+    assert 1 <= int(answers[2].headers["retry-after"]) <= 60
+
+
+async def test_one_process_counts_in_its_own_memory(database_url: str, tmp_path: Path) -> None:
+    policy = fresh("own", "1/minute")
+    async with (
+        running(app_with(database_url, tmp_path, policy, workers=1)) as first,
+        running(app_with(database_url, tmp_path, policy, workers=1)) as second,
+    ):
+        answers = [await c.get("/test/limited") for c in (first, second)]
+    assert [a.status_code for a in answers] == [200, 200]
 
 
 async def test_redis_down_fails_open_with_metric_and_warning(
