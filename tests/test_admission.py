@@ -5,19 +5,17 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import APIRouter, FastAPI
 
 from hireboard.app import create_app
 from hireboard.config import Settings
 from tests.fixtures.database import make_settings
-from tests.fixtures.redis import free_port
+from tests.fixtures.live import live_server
 
 pytestmark = pytest.mark.anyio
 
@@ -33,28 +31,10 @@ class Gate:
 
     async def wait(self) -> dict[str, str]:
         self.entered += 1
-        while not self.open.is_set():
+        # The server's loop runs in another thread: a threading.Event, polled.
+        while not self.open.is_set():  # noqa: ASYNC110 - an asyncio.Event is per loop
             await asyncio.sleep(0.005)
         return {"status": "through"}
-
-
-@contextmanager
-def live_server(app: FastAPI) -> Iterator[str]:
-    """``app`` on a real uvicorn server in a thread (lifespan included); yields its URL."""
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
 
 
 def gated_app(database_url: str, tmp_path: Path, **admission: int) -> tuple[FastAPI, Gate]:
@@ -64,9 +44,9 @@ def gated_app(database_url: str, tmp_path: Path, **admission: int) -> tuple[Fast
     return app, gate
 
 
-async def wait_until(condition: object, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
+async def wait_until(condition: Callable[[], bool], within_s: float = 10) -> None:
+    deadline = time.monotonic() + within_s
+    while not condition():
         assert time.monotonic() < deadline, "condition never held"
         await asyncio.sleep(0.01)
 

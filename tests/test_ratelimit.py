@@ -44,9 +44,14 @@ def app_with(
     data_dir: Path,
     policy: Policy,
     redis_url: str | None = None,
-    **settings: object,
+    *,
+    workers: int = 1,
+    shared_limits: bool | None = None,
 ) -> FastAPI:
-    app = create_app(make_settings(database_url, data_dir, redis_url=redis_url, **settings))
+    settings = make_settings(
+        database_url, data_dir, redis_url=redis_url, workers=workers, shared_limits=shared_limits
+    )
+    app = create_app(settings)
     app.include_router(limited_router(policy))
     return app
 
@@ -95,14 +100,18 @@ async def test_redis_counters_are_shared_between_processes(
         assert (await first.get("/test/limited")).status_code == 429
 
 
-@pytest.mark.parametrize("deployment", [{"workers": 2}, {"shared_limits": True}])
+@pytest.mark.parametrize(("workers", "shared"), [(2, None), (1, True)])
 async def test_without_redis_several_processes_share_counters_in_postgresql(
-    database_url: str, tmp_path: Path, deployment: dict[str, object]
+    database_url: str, tmp_path: Path, workers: int, shared: bool | None
 ) -> None:
     policy = fresh("pg", "2/minute")
     async with (
-        running(app_with(database_url, tmp_path, policy, **deployment)) as first,
-        running(app_with(database_url, tmp_path, policy, **deployment)) as second,
+        running(
+            app_with(database_url, tmp_path, policy, workers=workers, shared_limits=shared)
+        ) as first,
+        running(
+            app_with(database_url, tmp_path, policy, workers=workers, shared_limits=shared)
+        ) as second,
     ):
         answers = [await c.get("/test/limited") for c in (first, second, first, second)]
     assert [a.status_code for a in answers] == [200, 200, 429, 429]
