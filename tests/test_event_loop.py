@@ -55,7 +55,9 @@ def signup(email: str) -> dict[str, str]:
     return {"email": email, "password": PASSWORD, "name": "Heavy"}
 
 
-async def probe_while(http: httpx.AsyncClient, busy: asyncio.Future[object]) -> list[float]:
+async def probe_while(
+    http: httpx.AsyncClient, busy: asyncio.Future[list[httpx.Response]]
+) -> list[float]:
     """Seconds each /healthz took, asked one after another until ``busy`` is done."""
     took = []
     while not busy.done():
