@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default_factory=available_cores, ge=1, le=64)
     data_dir: Path = Field(default_factory=default_data_dir)
+    # Sizing of the embedded PostgreSQL when its cluster is created (embedded_tuning.py).
+    embedded_pg_memory_mb: int | None = Field(default=None, ge=256)
+    embedded_pg_settings: dict[str, str] = Field(default_factory=dict)
     public_url: str | None = None
 
     database_url: SecretStr | None = None

@@ -12,7 +12,7 @@ import typer
 from pydantic import SecretStr, ValidationError
 
 from hireboard.config import Settings
-from hireboard.embedded import EmbeddedPostgres, EmbeddedPostgresError
+from hireboard.embedded import EmbeddedPostgres, EmbeddedPostgresError, Tuning
 from hireboard.observability.logging import configure_logging
 from hireboard.observability.tracing import configure_tracing
 from hireboard.seed.indexes import repair_interrupted_load
@@ -55,7 +55,8 @@ def database(settings: Settings) -> Iterator[Settings]:
     if not settings.embedded:
         yield settings
         return
-    embedded = EmbeddedPostgres(settings.data_dir)
+    tuning = Tuning(settings.embedded_pg_memory_mb, settings.embedded_pg_settings)
+    embedded = EmbeddedPostgres(settings.data_dir, tuning)
     try:
         url = embedded.acquire()
     except EmbeddedPostgresError as exc:
