@@ -40,7 +40,9 @@ from hireboard.kit.middleware import (
     HeaderLimitMiddleware,
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
+    api_security_headers,
 )
+from hireboard.kit.probes import LivenessMiddleware
 from hireboard.kit.problem import problem_responses
 from hireboard.kit.ratelimit import RateLimiter, RateLimitHeadersMiddleware
 from hireboard.kit.routing import JSONRoute
@@ -248,6 +250,13 @@ def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
     # Outside the rest, so every answer of a limited route carries its limits, even the 500.
     app.add_middleware(RateLimitHeadersMiddleware)
     _add_admission(app, settings, metrics)
+    app.add_middleware(
+        LivenessMiddleware,
+        headers=api_security_headers(hsts=not settings.is_development),
+        max_header_count=settings.max_header_count,
+        max_header_bytes=settings.max_header_bytes,
+        record=metrics.probe_recorder(),
+    )
 
 
 def _add_admission(app: FastAPI, settings: Settings, metrics: Metrics) -> None:

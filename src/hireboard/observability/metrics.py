@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -86,6 +86,17 @@ class Metrics:
             ["policy", "outcome"],
             registry=self.registry,
         )
+
+    def probe_recorder(self) -> Callable[[float], None]:
+        """Records a fast-path liveness answer like any other (series bound once)."""
+        count = self.requests.labels("GET", "/healthz", "200")
+        duration = self.duration.labels("GET", "/healthz", "200")
+
+        def record(elapsed: float) -> None:
+            count.inc()
+            duration.observe(elapsed)
+
+        return record
 
     def register_live(self, collector: Collector) -> None:
         self.registry.register(collector)
