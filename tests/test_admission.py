@@ -11,9 +11,12 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
+from prometheus_client import CollectorRegistry, Counter, Gauge
+from starlette.types import Message, Receive, Scope, Send
 
 from hireboard.app import create_app
 from hireboard.config import Settings
+from hireboard.kit.admission import AdmissionMetrics, AdmissionMiddleware, AdmissionPolicy
 from tests.fixtures.database import make_settings
 from tests.fixtures.live import live_server
 
@@ -144,3 +147,39 @@ def test_default_limit_is_the_pool_and_its_overflow() -> None:
     settings = Settings(db_pool_size=7, db_max_overflow=3)
     assert settings.admission_slots == (10, 10)
     assert Settings(admission_limit=4, admission_queue=0).admission_slots == (4, 0)
+
+
+async def test_a_waiter_that_leaves_takes_no_slot_with_it() -> None:
+    release = asyncio.Event()
+
+    async def held(scope: Scope, receive: Receive, send: Send) -> None:
+        await release.wait()
+
+    registry = CollectorRegistry()
+    gauges = AdmissionMetrics(
+        Counter("shed", "", registry=registry),
+        Gauge("in_flight", "", registry=registry),
+        Gauge("queued", "", registry=registry),
+    )
+    policy = AdmissionPolicy(limit=1, queue=1, max_wait_s=30, retry_after_s=1, exempt=frozenset())
+    admission = AdmissionMiddleware(held, policy=policy, metrics=gauges)
+    scope = {"type": "http", "path": "/x", "headers": []}
+
+    async def nothing() -> Message:
+        return {"type": "http.disconnect"}
+
+    async def ignore(message: Message) -> None:
+        return None
+
+    first = asyncio.create_task(admission(scope, nothing, ignore))
+    await asyncio.sleep(0.01)
+    leaving = asyncio.create_task(admission(scope, nothing, ignore))
+    await asyncio.sleep(0.01)
+    assert (admission.active, len(admission._waiters)) == (1, 1)
+    leaving.cancel()
+    release.set()
+    await first
+    await asyncio.gather(leaving, return_exceptions=True)
+    assert (admission.active, len(admission._waiters)) == (0, 0)
+    assert registry.get_sample_value("in_flight") == 0
+    assert registry.get_sample_value("queued") == 0
