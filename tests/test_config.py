@@ -158,3 +158,13 @@ def test_every_setting_is_documented() -> None:
     assert documented - expected - {"HIREBOARD_TEST_DATABASE_URL"} == set(), (
         "documented but not settings"
     )
+
+
+def test_workers_default_to_the_cores_and_limits_follow(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HIREBOARD_WORKERS", raising=False)
+    assert Settings().workers == config.available_cores()
+    monkeypatch.setenv("HIREBOARD_WORKERS", "3")
+    assert Settings().workers == 3
+    assert Settings().limits_are_shared
+    assert not Settings(workers=1).limits_are_shared
+    assert Settings(workers=1, shared_limits=True).limits_are_shared

@@ -13,7 +13,8 @@ import psycopg
 import pytest
 
 from hireboard import embedded
-from hireboard.embedded import EmbeddedPostgres, EmbeddedPostgresError, ServeLock
+from hireboard.embedded import EmbeddedPostgres, EmbeddedPostgresError, ServeLock, Tuning
+from hireboard.embedded_tuning import machine_memory_mb, tuned_settings
 from tests.fixtures.database import private_tmp_dir
 
 
@@ -126,3 +127,39 @@ def test_root_starts_postgres_installed_in_a_private_home(
     with EmbeddedPostgres(data_dir) as again:  # the second start reuses the copy
         assert again
     assert len(list((data_dir / "pg-binaries").iterdir())) == 1
+
+
+def show(url: str, *names: str) -> list[str]:
+    with psycopg.connect(url) as conn:
+        return [str(conn.execute(f"SHOW {name}").fetchone()[0]) for name in names]  # type: ignore[index]
+
+
+def test_a_new_cluster_is_sized_to_the_memory_given(data_dir: Path) -> None:
+    tuning = Tuning(memory_mb=2048)
+    with EmbeddedPostgres(data_dir, tuning) as url:
+        shown = show(url, "shared_buffers", "effective_cache_size", "work_mem", "random_page_cost")
+    assert shown == ["512MB", "1536MB", "4MB", "1.1"]  # work_mem at its 4 MB floor
+
+
+def test_explicit_settings_win_and_an_existing_cluster_is_not_retuned(data_dir: Path) -> None:
+    tuning = Tuning(memory_mb=2048, overrides={"shared_buffers": "64MB", "work_mem": "7MB"})
+    with EmbeddedPostgres(data_dir, tuning) as url:
+        assert show(url, "shared_buffers", "work_mem") == ["64MB", "7MB"]
+    with EmbeddedPostgres(data_dir, Tuning(memory_mb=4096)) as url:
+        assert show(url, "shared_buffers") == ["64MB"]
+
+
+def test_memory_rules_of_thumb() -> None:
+    small, large = tuned_settings(1024), tuned_settings(256 * 1024)
+    assert small["shared_buffers"] == "256MB"
+    assert small["maintenance_work_mem"] == "64MB"
+    assert large["shared_buffers"] == "8192MB"  # capped: the OS cache does as well past it
+    assert large["effective_cache_size"] == f"{192 * 1024}MB"
+    assert large["work_mem"] == "256MB"
+    assert large["maintenance_work_mem"] == "2048MB"
+    assert machine_memory_mb() > 0
+
+
+def test_untuned_without_tuning(data_dir: Path) -> None:
+    with EmbeddedPostgres(data_dir) as url:
+        assert show(url, "shared_buffers") == ["128MB"]

@@ -40,9 +40,18 @@ def limited_router(policy: Policy) -> APIRouter:
 
 
 def app_with(
-    database_url: str, data_dir: Path, policy: Policy, redis_url: str | None = None
+    database_url: str,
+    data_dir: Path,
+    policy: Policy,
+    redis_url: str | None = None,
+    *,
+    workers: int = 1,
+    shared_limits: bool | None = None,
 ) -> FastAPI:
-    app = create_app(make_settings(database_url, data_dir, redis_url=redis_url))
+    settings = make_settings(
+        database_url, data_dir, redis_url=redis_url, workers=workers, shared_limits=shared_limits
+    )
+    app = create_app(settings)
     app.include_router(limited_router(policy))
     return app
 
@@ -89,6 +98,37 @@ async def test_redis_counters_are_shared_between_processes(
         assert (await first.get("/test/limited")).status_code == 200
         assert (await second.get("/test/limited")).status_code == 200
         assert (await first.get("/test/limited")).status_code == 429
+
+
+@pytest.mark.parametrize(("workers", "shared"), [(2, None), (1, True)])
+async def test_without_redis_several_processes_share_counters_in_postgresql(
+    database_url: str, tmp_path: Path, workers: int, shared: bool | None
+) -> None:
+    policy = fresh("pg", "2/minute")
+    async with (
+        running(
+            app_with(database_url, tmp_path, policy, workers=workers, shared_limits=shared)
+        ) as first,
+        running(
+            app_with(database_url, tmp_path, policy, workers=workers, shared_limits=shared)
+        ) as second,
+    ):
+        answers = [await c.get("/test/limited") for c in (first, second, first, second)]
+    assert [a.status_code for a in answers] == [200, 200, 429, 429]
+    remaining, reset = answers[1].headers["ratelimit"].split(";")[1:]
+    assert remaining == "r=0"
+    assert 50 <= int(reset.removeprefix("t=")) <= 60  # the window the first hit opened
+    assert 1 <= int(answers[2].headers["retry-after"]) <= 60
+
+
+async def test_one_process_counts_in_its_own_memory(database_url: str, tmp_path: Path) -> None:
+    policy = fresh("own", "1/minute")
+    async with (
+        running(app_with(database_url, tmp_path, policy, workers=1)) as first,
+        running(app_with(database_url, tmp_path, policy, workers=1)) as second,
+    ):
+        answers = [await c.get("/test/limited") for c in (first, second)]
+    assert [a.status_code for a in answers] == [200, 200]
 
 
 async def test_redis_down_fails_open_with_metric_and_warning(

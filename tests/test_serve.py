@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -27,6 +29,7 @@ def serve(database_url: str, data_dir: Path, *args: str) -> tuple[subprocess.Pop
         "HIREBOARD_DATABASE_URL": database_url,
         "HIREBOARD_DATA_DIR": str(data_dir),
         "HIREBOARD_WORKER_TASK_MODULES": '["tests.job_tasks"]',
+        "HIREBOARD_WORKERS": "1",  # --workers overrides it; uvicorn children are not "worker"s
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "hireboard", "serve", "--port", str(port), *args],
@@ -102,14 +105,38 @@ def test_no_migrate_serves_an_unmigrated_database_as_not_ready(
 
 
 def test_several_workers_serve_and_stop_cleanly(database_url: str, tmp_path: Path) -> None:
+    metrics_dirs = set(Path(tempfile.gettempdir()).glob("hireboard-metrics-*"))
     process, url = serve(database_url, tmp_path, "--workers", "2")
     response = wait_for(url, process)
-    ids = {httpx.get(url + "/healthz").headers["x-request-id"] for _ in range(4)}
+    sent = [f"several-{n}-{secrets.token_hex(6)}" for n in range(30)]
+    # A new connection each time, so both workers answer some of them.
+    before = readyz_count(httpx.get(url + "/metrics").text)
+    ids = [
+        httpx.get(url + "/readyz", headers={"x-request-id": i}).headers["x-request-id"]
+        for i in sent
+    ]
+    after = readyz_count(httpx.get(url + "/metrics").text)
     code, output = stop(process, signal.SIGINT)
     assert response.status_code == 200
-    assert len(ids) == 4
+    assert ids == sent
     assert code == 0, output
     assert "with 2 workers" in output
+    # Every worker logs JSON lines carrying the request id.
+    logged = {line["request_id"] for line in json_lines(output) if line.get("event") == "request"}
+    assert set(sent) <= logged
+    # /metrics sums the processes, whichever one answered each scrape.
+    assert after == before + 30
+    assert set(Path(tempfile.gettempdir()).glob("hireboard-metrics-*")) <= metrics_dirs
+
+
+def readyz_count(scraped: str) -> float:
+    series = 'hireboard_http_requests_total{method="GET",route="/readyz",status="200"} '
+    (line,) = (line for line in scraped.splitlines() if line.startswith(series))
+    return float(line.removeprefix(series))
+
+
+def json_lines(output: str) -> list[dict[str, object]]:
+    return [json.loads(text) for text in output.splitlines() if text.startswith("{")]
 
 
 def test_a_killed_serve_takes_its_worker_with_it(database_url: str, tmp_path: Path) -> None:

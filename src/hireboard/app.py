@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI, Request
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest, start_http_server
+from prometheus_client import CONTENT_TYPE_LATEST, start_http_server
 from redis.asyncio import Redis
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
@@ -31,6 +31,7 @@ from hireboard.identity import pages as identity_pages
 from hireboard.identity.keys import load_keys
 from hireboard.identity.passwords import Passwords
 from hireboard.identity.service import Identity
+from hireboard.kit.admission import AdmissionMetrics, AdmissionMiddleware, AdmissionPolicy
 from hireboard.kit.cache import LocalCache
 from hireboard.kit.hosts import TrustedHostMiddleware
 from hireboard.kit.http_client import OutboundClient, OutboundPolicy
@@ -41,15 +42,18 @@ from hireboard.kit.middleware import (
     HeaderLimitMiddleware,
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
+    api_security_headers,
 )
+from hireboard.kit.probes import LivenessMiddleware
 from hireboard.kit.problem import problem_responses
 from hireboard.kit.ratelimit import RateLimiter, RateLimitHeadersMiddleware
 from hireboard.kit.routing import JSONRoute
 from hireboard.market import endpoints as market_endpoints
 from hireboard.matching import endpoints as matching_endpoints
 from hireboard.notifications import endpoints as notification_endpoints
+from hireboard.observability.logging import configure_logging
 from hireboard.observability.metrics import Metrics, MetricsMiddleware, PoolCollector
-from hireboard.observability.tracing import TracingMiddleware
+from hireboard.observability.tracing import TracingMiddleware, configure_tracing
 from hireboard.organizations import endpoints as organization_endpoints
 from hireboard.organizations import pages as organization_pages
 from hireboard.postings import endpoints as posting_endpoints
@@ -73,7 +77,7 @@ def create_app(settings: Settings) -> FastAPI:
         raise ValueError("create_app needs a database URL; the CLI starts the embedded one first")
     owner_url = settings.database_url.get_secret_value()
     load_tasks(settings.worker_task_modules)
-    metrics = Metrics()
+    metrics = Metrics(settings.metrics_multiproc_dir)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -152,14 +156,17 @@ def _open_state(app: FastAPI, settings: Settings, owner_url: str, metrics: Metri
     )
     state.head_revision = migrate.head_revision(settings, owner_url)
     redis_url = settings.redis_url.get_secret_value() if settings.redis_url else None
-    state.rate_limiter = RateLimiter(redis_url, metrics.rate_limit_store_errors)
+    shared = state.database.write_engine if settings.limits_are_shared else None
+    state.rate_limiter = RateLimiter(
+        redis_url, metrics.rate_limit_store_errors, shared_engine=shared
+    )
     state.redis = Redis.from_url(redis_url) if redis_url else None
     state.outbound = OutboundClient(_outbound_policy(settings), metrics.registry)
     engines = {"write": state.database.write_engine, "lean": state.database.lean_engine}
     if settings.read_database_url:
         engines["read"] = state.database.read_engine
     state.pool_collector = PoolCollector(engines)
-    metrics.registry.register(state.pool_collector)
+    metrics.register_live(state.pool_collector)
     state.metrics_server = None
     if settings.metrics_port is not None:
         server, _ = start_http_server(
@@ -172,7 +179,8 @@ async def _close_state(app: FastAPI, metrics: Metrics) -> None:
     state = app.state
     if state.cache_bus is not None:
         await state.cache_bus.stop()
-    metrics.registry.unregister(state.pool_collector)
+    metrics.unregister_live(state.pool_collector)
+    metrics.process_exiting()
     if state.metrics_server is not None:
         state.metrics_server.shutdown()
         state.metrics_server.server_close()
@@ -217,7 +225,7 @@ def _add_metrics_route(app: FastAPI, settings: Settings, metrics: Metrics) -> No
                     headers={"WWW-Authenticate": "Bearer"},
                 )
         await _sample_job_metrics(request.app.state.database, metrics)
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
 def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
@@ -254,10 +262,41 @@ def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
         SecurityHeadersMiddleware, hsts=not settings.is_development, docs_paths=_DOCS_PATHS
     )
     app.add_middleware(RequestContextMiddleware)
-    # Outermost, so every answer of a limited route carries its limits, even the last-resort 500.
+    # Outside the rest, so every answer of a limited route carries its limits, even the 500.
     app.add_middleware(RateLimitHeadersMiddleware)
+    _add_admission(app, settings, metrics)
+    app.add_middleware(
+        LivenessMiddleware,
+        headers=api_security_headers(hsts=not settings.is_development),
+        max_header_count=settings.max_header_count,
+        max_header_bytes=settings.max_header_bytes,
+        record=metrics.probe_recorder(),
+    )
+
+
+def _add_admission(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
+    """Outermost: a shed request costs no other middleware (its answer makes its own id)."""
+    limit, queue = settings.admission_slots
+    if limit == 0:
+        return
+    policy = AdmissionPolicy(
+        limit=limit,
+        queue=queue,
+        max_wait_s=settings.admission_max_wait_ms / 1000,
+        retry_after_s=settings.admission_retry_after_s,
+        exempt=_HOST_EXEMPT_PATHS,
+    )
+    gauges = AdmissionMetrics(metrics.shed, metrics.admitted_in_flight, metrics.admission_queued)
+    app.add_middleware(AdmissionMiddleware, policy=policy, metrics=gauges)
 
 
 def app_from_environment() -> FastAPI:
-    """Factory for ``uvicorn --factory`` (multi-worker serve): settings from the environment."""
-    return create_app(Settings())
+    """Factory for ``uvicorn --factory`` (multi-worker serve): settings from the environment.
+
+    Each worker is a fresh interpreter: it configures its own logging and tracing, as
+    ``load_settings`` does for one process, so every worker logs JSON with request ids.
+    """
+    settings = Settings()
+    configure_logging(settings.log_level)
+    configure_tracing(settings.otel_service_name, settings.otel_exporter_otlp_endpoint)
+    return create_app(settings)

@@ -25,6 +25,15 @@ _WEAK_SECRETS = frozenset(
 _MIN_SECRET_LENGTH = 24
 
 
+def available_cores() -> int:
+    """Cores this process may run on (its affinity mask, which containers narrow), max 64."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 64))
+
+
 def default_data_dir() -> Path:
     """Where runtime state lives when ``HIREBOARD_DATA_DIR`` is unset.
 
@@ -53,8 +62,11 @@ class Settings(BaseSettings):
     env: Environment = "development"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
-    workers: int = Field(default=1, ge=1, le=64)
+    workers: int = Field(default_factory=available_cores, ge=1, le=64)
     data_dir: Path = Field(default_factory=default_data_dir)
+    # Sizing of the embedded PostgreSQL when its cluster is created (embedded_tuning.py).
+    embedded_pg_memory_mb: int | None = Field(default=None, ge=256)
+    embedded_pg_settings: dict[str, str] = Field(default_factory=dict)
     public_url: str | None = None
 
     database_url: SecretStr | None = None
@@ -67,6 +79,9 @@ class Settings(BaseSettings):
     lock_timeout_ms: int = Field(default=5000, ge=100)
 
     redis_url: SecretStr | None = None
+    # Rate limits and login throttling in a shared store (Redis, else PostgreSQL) even with
+    # one worker here: set it when several replicas serve. Unset: shared when workers > 1.
+    shared_limits: bool | None = None
 
     s3_bucket: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
     s3_endpoint_url: str | None = None
@@ -160,6 +175,16 @@ class Settings(BaseSettings):
     max_header_count: int = Field(default=100, ge=16, le=1000)
     gzip_min_bytes: int = Field(default=1024, ge=0)
     shutdown_timeout_s: int = Field(default=30, ge=1)
+    # Admission control per worker process (kit/admission.py). The limit defaults to the
+    # pool plus its overflow (2 x db_pool_size by default): past that, requests only wait
+    # on the pool. The queue absorbs bursts; its wait is short so a shed answer is quick.
+    # A limit of 0 turns admission control off.
+    admission_limit: int | None = Field(default=None, ge=0, le=10_000)
+    admission_queue: int | None = Field(default=None, ge=0, le=10_000)
+    admission_max_wait_ms: int = Field(default=200, ge=0, le=10_000)
+    admission_retry_after_s: int = Field(default=1, ge=1, le=60)
+    # Set by serve for several workers, with prometheus-client's PROMETHEUS_MULTIPROC_DIR.
+    metrics_multiproc_dir: Path | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     _check_urls = field_validator("database_url", "app_database_url", "read_database_url")(
@@ -285,6 +310,19 @@ class Settings(BaseSettings):
     @property
     def show_docs(self) -> bool:
         return self.is_development if self.docs_enabled is None else self.docs_enabled
+
+    @property
+    def limits_are_shared(self) -> bool:
+        """Whether limits must be counted where every process sees them."""
+        return self.workers > 1 if self.shared_limits is None else self.shared_limits
+
+    @property
+    def admission_slots(self) -> tuple[int, int]:
+        """(concurrency limit, queue length) per process; the limit is 0 when off."""
+        limit = self.admission_limit
+        if limit is None:
+            limit = self.db_pool_size + self.db_max_overflow
+        return limit, limit if self.admission_queue is None else self.admission_queue
 
     @property
     def embedded(self) -> bool:

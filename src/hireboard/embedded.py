@@ -10,7 +10,9 @@ hireboard process on a data directory must agree on it:
   the locks of a killed process, so nothing stale survives a crash;
 * start/stop decisions happen under an exclusive ``.pg-control.lock``;
 * ``initdb`` writes to a scratch directory that is renamed into place, so an interrupted
-  first start never leaves a half-made cluster behind.
+  first start never leaves a half-made cluster behind;
+* a new cluster is sized to the machine's memory when ``tuning`` is given (serve and the
+  other commands give it; see ``embedded_tuning.py``); an existing one is never retuned.
 
 When run as root, PostgreSQL (which refuses root) runs as the ``embedded_postgres``
 system user, created on first use.
@@ -28,12 +30,15 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote
 
 import psycopg
 from psycopg import sql
+
+from hireboard.embedded_tuning import TUNING_FILE, write_tuning
 
 logger = logging.getLogger("hireboard.embedded")
 
@@ -70,10 +75,19 @@ def _link_or_copy(source: str, target: str) -> None:
         shutil.copy2(source, target)
 
 
+@dataclass(frozen=True)
+class Tuning:
+    """How to size a new cluster: for ``memory_mb`` (None: this machine's), plus overrides."""
+
+    memory_mb: int | None = None
+    overrides: dict[str, str] = field(default_factory=dict)
+
+
 class EmbeddedPostgres:
     """One PostgreSQL cluster living in ``<data_dir>/postgres``."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, tuning: Tuning | None = None) -> None:
+        self.tuning = tuning
         self.data_dir = data_dir.expanduser().resolve()
         self.pgdata = self.data_dir / "postgres"
         self.log_file = self.pgdata / "server.log"
@@ -232,6 +246,9 @@ class EmbeddedPostgres:
                 "--no-instructions",
             ],
         )
+        if self.tuning is not None:
+            write_tuning(scratch, self.tuning.memory_mb, self.tuning.overrides)
+            self._chown(scratch / TUNING_FILE)
         if self.pgdata.exists():
             self.pgdata.rmdir()
         scratch.rename(self.pgdata)

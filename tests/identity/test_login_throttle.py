@@ -36,7 +36,9 @@ def email(database_url: str) -> Iterator[str]:
         conn.execute("DELETE FROM users WHERE email = %s", (address,))
 
 
-def throttled_app(database_url: str, tmp_path: Path, redis_url: str, **settings: object) -> FastAPI:
+def throttled_app(
+    database_url: str, tmp_path: Path, redis_url: str | None, **settings: object
+) -> FastAPI:
     values: dict[str, object] = {"login_free_failures_per_source": 3, **settings}
     return create_app(make_settings(database_url, tmp_path, redis_url=redis_url, **values))
 
@@ -137,6 +139,29 @@ async def test_throttle_counts_in_redis_shared_by_every_process(
         assert (await log_in(first, email, "wrong password!")).status_code == 401
         assert (await log_in(second, email, "wrong password!")).status_code == 401
         assert (await log_in(first, email, "wrong password!")).status_code == 429
+
+
+async def test_several_workers_without_redis_count_in_postgresql(
+    database_url: str, tmp_path: Path, email: str
+) -> None:
+    settings = {"login_free_failures_per_source": 1, "workers": 2}
+    one = throttled_app(database_url, tmp_path, None, **settings)
+    two = throttled_app(database_url, tmp_path, None, **settings)
+    async with (
+        running(one),
+        running(two),
+        from_address(one, STRANGER) as first,
+        from_address(two, STRANGER) as second,
+        from_address(one, OWNER) as owner,
+    ):
+        await sign_up(first, email)
+        assert (await log_in(first, email, "wrong password!")).status_code == 401
+        assert (await log_in(second, email, "wrong password!")).status_code == 401
+        refused = await log_in(first, email, "wrong password!")
+        known = await log_in(owner, email, PASSWORD)
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["retry-after"]) <= 2
+    assert known.status_code == 200, known.text
 
 
 def request_from(address: str) -> Request:

@@ -15,7 +15,7 @@ from pydantic import SecretStr, ValidationError
 from sqlalchemy import make_url
 
 from hireboard.config import Settings
-from hireboard.embedded import EmbeddedPostgres, EmbeddedPostgresError
+from hireboard.embedded import EmbeddedPostgres, EmbeddedPostgresError, Tuning
 from hireboard.observability.logging import configure_logging
 from hireboard.observability.tracing import configure_tracing
 from hireboard.seed.indexes import repair_interrupted_load
@@ -66,7 +66,8 @@ def database(settings: Settings) -> Iterator[Settings]:
         yield settings
         return
     prepare_data_dir(settings)
-    embedded = EmbeddedPostgres(settings.data_dir)
+    tuning = Tuning(settings.embedded_pg_memory_mb, settings.embedded_pg_settings)
+    embedded = EmbeddedPostgres(settings.data_dir, tuning)
     try:
         url = embedded.acquire()
     except EmbeddedPostgresError as exc:

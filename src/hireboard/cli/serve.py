@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import FrameType
 from typing import Annotated
 
@@ -55,7 +59,8 @@ def serve(
         int | None, typer.Option(help="Port [env: HIREBOARD_PORT; default 8000].")
     ] = None,
     workers: Annotated[
-        int | None, typer.Option(help="API worker processes [env: HIREBOARD_WORKERS].")
+        int | None,
+        typer.Option(help="API worker processes [env: HIREBOARD_WORKERS; default: the cores]."),
     ] = None,
     migrate_schema: Annotated[
         bool, typer.Option("--migrate/--no-migrate", help="Apply migrations before serving.")
@@ -78,8 +83,7 @@ def serve(
     # embedded PostgreSQL is stopped and the exit status is 0.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _exit_cleanly)
-    if settings.metrics_port is not None and settings.workers > 1:
-        fail("HIREBOARD_METRICS_PORT serves one process's metrics: use it with one worker")
+    settings = _one_worker_for_metrics_port(settings)
     ensure_port_free(settings.host, settings.port)
     lock = ServeLock(settings.data_dir)
     if settings.embedded:
@@ -144,6 +148,29 @@ def _stop_worker(worker: subprocess.Popen[bytes], grace_s: int) -> None:
         worker.wait()
 
 
+def _one_worker_for_metrics_port(settings: Settings) -> Settings:
+    """A metrics port serves one process's metrics: one worker unless told otherwise."""
+    if settings.metrics_port is None or settings.workers == 1:
+        return settings
+    if "workers" in settings.model_fields_set:
+        fail("HIREBOARD_METRICS_PORT serves one process's metrics: use it with one worker")
+    return settings.model_copy(update={"workers": 1})
+
+
+@contextmanager
+def _shared_metrics_dir() -> Iterator[str]:
+    """A private directory where every worker keeps its metric values, removed at exit.
+
+    prometheus-client reads ``PROMETHEUS_MULTIPROC_DIR`` when it is imported, so it is set
+    before the workers start; a fresh directory means no values of an earlier run leak in.
+    """
+    path = tempfile.mkdtemp(prefix="hireboard-metrics-")
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(0)
 
@@ -166,12 +193,17 @@ def _run(settings: Settings) -> None:
         server = _AnnouncingServer(uvicorn.Config(create_app(settings), **common), url)  # type: ignore[arg-type]
         server.run()
         return
-    # Worker processes rebuild the app from the environment: hand them the resolved database.
+    # Worker processes rebuild the app from the environment: hand them the resolved database
+    # and the resolved worker count (the shared-store rules depend on it).
     os.environ["HIREBOARD_DATABASE_URL"] = owner_url(settings)
+    os.environ["HIREBOARD_WORKERS"] = str(settings.workers)
     typer.echo(f"hireboard is serving on {url} with {settings.workers} workers")
-    uvicorn.run(
-        "hireboard.app:app_from_environment",
-        factory=True,
-        workers=settings.workers,
-        **common,  # type: ignore[arg-type]
-    )
+    with _shared_metrics_dir() as metrics_dir:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+        os.environ["HIREBOARD_METRICS_MULTIPROC_DIR"] = metrics_dir
+        uvicorn.run(
+            "hireboard.app:app_from_environment",
+            factory=True,
+            workers=settings.workers,
+            **common,  # type: ignore[arg-type]
+        )

@@ -1,9 +1,15 @@
-"""argon2id password hashing, with rules for new passwords."""
+"""argon2id password hashing, with rules for new passwords.
+
+A hash costs tens to hundreds of milliseconds of CPU by design; run on the event loop it
+would stall every other request of the process (health probes included). So every hash
+and check runs in a worker thread (argon2-cffi releases the GIL while hashing).
+"""
 
 from __future__ import annotations
 
 from functools import cached_property
 
+import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -80,10 +86,13 @@ class Passwords:
             parallelism=settings.argon2_parallelism,
         )
 
-    def hash(self, password: str) -> str:
-        return self._hasher.hash(password)
+    async def hash(self, password: str) -> str:
+        return await anyio.to_thread.run_sync(self._hasher.hash, password)
 
-    def verify(self, password_hash: str, password: str) -> bool:
+    async def verify(self, password_hash: str, password: str) -> bool:
+        return await anyio.to_thread.run_sync(self._verify, password_hash, password)
+
+    def _verify(self, password_hash: str, password: str) -> bool:
         try:
             return self._hasher.verify(password_hash, password)
         except (VerificationError, InvalidHashError):
@@ -93,6 +102,6 @@ class Passwords:
     def _dummy_hash(self) -> str:
         return self._hasher.hash("not a real password, only for timing")
 
-    def waste_time(self, password: str) -> None:
+    async def waste_time(self, password: str) -> None:
         """Spend what a real check costs, so unknown emails answer as slowly as known ones."""
-        self.verify(self._dummy_hash, password)
+        await anyio.to_thread.run_sync(self._verify, self._dummy_hash, password)

@@ -62,7 +62,7 @@ class Identity:
         self._check_password(password, email)
         # Hashing happens for taken addresses too, so the timing does not tell them apart.
         created = await repository.create_user(
-            session, email, name.strip(), self.passwords.hash(password)
+            session, email, name.strip(), await self.passwords.hash(password)
         )
         await defer(session, "identity.signup_email", email=email, created=created)
         return SIGNUP_ACCEPTED
@@ -91,7 +91,8 @@ class Identity:
         if user_id is None or user is None:
             raise InvalidOneTimeToken("Ask for a new reset link.")
         self._check_password(new_password, user.email)
-        await repository.set_password_hash(session, user_id, self.passwords.hash(new_password))
+        password_hash = await self.passwords.hash(new_password)
+        await repository.set_password_hash(session, user_id, password_hash)
         await repository.revoke_user_sessions(session, user_id)
 
     async def create_platform_admin(
@@ -101,7 +102,7 @@ class Identity:
         email = normalise_email(email)
         self._check_password(password, email)
         return await repository.upsert_platform_admin(
-            session, email, name, self.passwords.hash(password)
+            session, email, name, await self.passwords.hash(password)
         )
 
     async def change_password(
@@ -109,11 +110,11 @@ class Identity:
     ) -> None:
         """Needs the current password; every other session of the account ends."""
         stored = await repository.get_password_hash(session, caller.user_id)
-        if stored is None or not self.passwords.verify(stored, current):
+        if stored is None or not await self.passwords.verify(stored, current):
             raise WrongPassword("The current password is wrong.")
         user = await repository.get_user(session, caller.user_id)
         self._check_password(new, user.email if user else "")
-        await repository.set_password_hash(session, caller.user_id, self.passwords.hash(new))
+        await repository.set_password_hash(session, caller.user_id, await self.passwords.hash(new))
         await repository.revoke_other_sessions(session, caller.user_id, keep=caller.session_id)
 
     def _check_password(self, password: str, email: str) -> None:
@@ -134,10 +135,10 @@ class Identity:
         await throttle.attempt(email)
         user = await repository.get_user_by_email(session, email)
         if user is None:
-            self.passwords.waste_time(password)
+            await self.passwords.waste_time(password)
         if (
             user is None
-            or not self.passwords.verify(user.password_hash, password)
+            or not await self.passwords.verify(user.password_hash, password)
             or user.disabled_at
         ):
             await throttle.failed(email)

@@ -95,6 +95,21 @@ _DOCS_CSP = (
 )
 
 
+def api_security_headers(*, hsts: bool) -> list[tuple[bytes, bytes]]:
+    """The headers ``SecurityHeadersMiddleware`` puts on an API answer, for fast paths."""
+    headers = [
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+        (b"cross-origin-resource-policy", b"same-origin"),
+        (b"content-security-policy", _API_CSP.encode()),
+    ]
+    if hsts:
+        headers.append((b"strict-transport-security", b"max-age=63072000"))
+    return headers
+
+
 class SecurityHeadersMiddleware:
     """Adds the defensive response headers every API response should carry."""
 

@@ -4,10 +4,12 @@
 
     @router.post("/token", dependencies=[rate_limit(LOGIN)])
 
-Counters live in memory (one process) or in Redis (shared) - the ``limits`` library with a
-moving window. Every answer of a limited route - errors included - carries ``RateLimit-Policy`` and
-``RateLimit`` headers (draft-ietf-httpapi-ratelimit-headers, structured-field syntax; one
-list item per policy counted), added by ``RateLimitHeadersMiddleware``; once over, 429
+Counters live in memory (one process), in Redis (shared, moving window), or - with several
+processes and no Redis - in PostgreSQL (shared, fixed window; ``kit/ratelimit_store.py``):
+a limit that must hold across processes is never counted per process. Every answer of a
+limited route - errors included - carries ``RateLimit-Policy`` and ``RateLimit`` headers
+(draft-ietf-httpapi-ratelimit-headers, structured-field syntax; one list item per policy
+counted), added by ``RateLimitHeadersMiddleware``; once over, 429
 with ``Retry-After``.
 
 When the store cannot be reached each policy says what happens: ``open`` lets the request
@@ -27,16 +29,19 @@ from typing import Any, Literal
 from fastapi import Depends
 from limits import RateLimitItem, parse
 from limits.aio.storage import Storage as AsyncStorage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
+from limits.aio.strategies import RateLimiter as Strategy
 from limits.storage import storage_from_string
 from prometheus_client import Counter
 from redis.asyncio import ConnectionPool
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hireboard.errors import RateLimited, RateLimitUnavailable
 from hireboard.kit.caller import caller_id
+from hireboard.kit.ratelimit_store import PostgresStorage
 
 logger = logging.getLogger("hireboard.ratelimit")
 _UNAVAILABLE_RETRY_S = "5"
@@ -57,11 +62,21 @@ class Policy:
 
 
 class RateLimiter:
-    """The counters' store and strategy, shared by every policy of an app."""
+    """The counters' store and strategy, shared by every policy of an app.
 
-    def __init__(self, redis_url: str | None, errors: Counter) -> None:
+    ``shared_engine``: where counters go when they must be shared and there is no Redis.
+    """
+
+    def __init__(
+        self, redis_url: str | None, errors: Counter, *, shared_engine: AsyncEngine | None = None
+    ) -> None:
         self.errors = errors
         self._pool: ConnectionPool | None = None
+        self.strategy: Strategy
+        if redis_url is None and shared_engine is not None:
+            self.storage: AsyncStorage = PostgresStorage(shared_engine)
+            self.strategy = FixedWindowRateLimiter(self.storage)
+            return
         if redis_url is None:
             storage = storage_from_string("async+memory://")
         else:
@@ -74,7 +89,7 @@ class RateLimiter:
             storage = storage_from_string("async+" + redis_url, **options)
         if not isinstance(storage, AsyncStorage):  # "async+" URLs always give one
             raise TypeError(f"expected an asyncio storage, got {type(storage).__name__}")
-        self.storage: AsyncStorage = storage
+        self.storage = storage
         self.strategy = MovingWindowRateLimiter(storage)
 
     async def close(self) -> None:

@@ -1,12 +1,22 @@
-"""Prometheus metrics (route templates as labels, never raw paths) and the access log line."""
+"""Prometheus metrics (route templates as labels, never raw paths) and the access log line.
+
+With several worker processes (``serve --workers N``), prometheus-client's multiprocess
+mode keeps every counter, histogram and gauge in files under ``PROMETHEUS_MULTIPROC_DIR``
+(serve creates a private one), and a scrape of any process reads them all, so
+``/metrics`` sums the processes. Gauges declare how they combine (``multiprocess_mode``);
+collectors read at scrape time (the connection pools) describe the answering process.
+"""
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
@@ -22,8 +32,11 @@ access_log = get_logger("hireboard.access")
 class Metrics:
     """The service's collectors, on a registry of their own so each app instance starts clean."""
 
-    def __init__(self) -> None:
+    def __init__(self, multiprocess_dir: Path | None = None) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
+        self.multiprocess_dir = multiprocess_dir
+        # Collected live by the answering process even in multiprocess mode.
+        self._live: list[Collector] = []
         self.requests = Counter(
             "hireboard_http_requests_total",
             "HTTP requests answered, by method, route template and status.",
@@ -41,12 +54,31 @@ class Metrics:
             "hireboard_http_requests_in_flight",
             "HTTP requests being handled now.",
             registry=self.registry,
+            multiprocess_mode="livesum",
         )
         self.jobs = Gauge(
             "hireboard_jobs",
             "Background jobs by task and status (todo = queued, doing = running, failed).",
             ["task", "status"],
             registry=self.registry,
+            multiprocess_mode="mostrecent",  # every process samples the same table
+        )
+        self.shed = Counter(
+            "hireboard_http_requests_shed_total",
+            "Requests answered 503 overloaded by admission control, without being handled.",
+            registry=self.registry,
+        )
+        self.admitted_in_flight = Gauge(
+            "hireboard_admission_in_flight",
+            "Requests holding an admission slot now (probes and metrics excluded).",
+            registry=self.registry,
+            multiprocess_mode="livesum",
+        )
+        self.admission_queued = Gauge(
+            "hireboard_admission_queued",
+            "Requests waiting for an admission slot now.",
+            registry=self.registry,
+            multiprocess_mode="livesum",
         )
         self.rate_limit_store_errors = Counter(
             "hireboard_rate_limit_store_errors_total",
@@ -54,6 +86,40 @@ class Metrics:
             ["policy", "outcome"],
             registry=self.registry,
         )
+
+    def probe_recorder(self) -> Callable[[float], None]:
+        """Records a fast-path liveness answer like any other (series bound once)."""
+        count = self.requests.labels("GET", "/healthz", "200")
+        duration = self.duration.labels("GET", "/healthz", "200")
+
+        def record(elapsed: float) -> None:
+            count.inc()
+            duration.observe(elapsed)
+
+        return record
+
+    def register_live(self, collector: Collector) -> None:
+        self.registry.register(collector)
+        self._live.append(collector)
+
+    def unregister_live(self, collector: Collector) -> None:
+        self.registry.unregister(collector)
+        self._live.remove(collector)
+
+    def exposition(self) -> bytes:
+        """The text a scrape gets: every process's values in multiprocess mode."""
+        if self.multiprocess_dir is None:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry(auto_describe=True)
+        MultiProcessCollector(registry, path=str(self.multiprocess_dir))  # type: ignore[no-untyped-call]  # untyped in prometheus-client
+        for collector in self._live:
+            registry.register(collector)
+        return generate_latest(registry)
+
+    def process_exiting(self) -> None:
+        """Drops this process's live gauges from the shared files (its counters stay)."""
+        if self.multiprocess_dir is not None:
+            mark_process_dead(os.getpid(), path=str(self.multiprocess_dir))  # type: ignore[no-untyped-call]  # untyped upstream
 
     def set_jobs(self, counts: Sequence[tuple[str, str, int]]) -> None:
         self.jobs.clear()
