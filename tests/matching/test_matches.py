@@ -123,7 +123,11 @@ async def test_the_explanation_accounts_for_every_skill_of_the_posting(
     assert explanation["related_skills"] == ["Go"]
     required = ["Python", "Go"]
     must = sum(
-        1 if s in explanation["matched_skills"] else 0.5 if s in explanation["related_skills"] else 0
+        1
+        if s in explanation["matched_skills"]
+        else 0.5
+        if s in explanation["related_skills"]
+        else 0
         for s in required
     ) / len(required)
     assert explanation["components"]["must_have"] == must == 0.75

@@ -413,7 +413,8 @@ def _section_present(rule: Rule, context: _Context) -> list[Span]:
     found = any(any(k in title for k in keywords) for title, _ in context.headings)
     lead_words = rule.params.get("lead_words")
     if not found and lead_words is not None:
-        opening = [m for m in context.text.words if m.start() < _first_section(context)]
+        first = _first_section(context)
+        opening = [m for m in context.text.words if m.start() < first]
         found = len(opening) >= int(lead_words)
     return _missing(found)
 

@@ -66,8 +66,10 @@ def is_bullet(line: str) -> bool:
     if stripped[:1] in _BULLET_MARKERS and stripped[1:2] in (" ", "\t"):
         return True
     digits = len(stripped) - len(stripped.lstrip("0123456789"))
-    return 0 < digits <= 2 and stripped[digits : digits + 1] in (".", ")") and (
-        stripped[digits + 1 : digits + 2] in (" ", "\t")
+    return (
+        0 < digits <= 2
+        and stripped[digits : digits + 1] in (".", ")")
+        and (stripped[digits + 1 : digits + 2] in (" ", "\t"))
     )
 
 
@@ -139,7 +141,7 @@ def must_have_items(
 
 
 @cache
-def _skill_finders() -> tuple[Bounded, Bounded]:
+def skill_finders() -> tuple[Bounded, Bounded]:
     loose, exact = skill_pattern_sources()
     return bounded(loose, re.IGNORECASE), bounded(exact)
 
@@ -147,7 +149,7 @@ def _skill_finders() -> tuple[Bounded, Bounded]:
 def skills_in(pieces: Iterable[str]) -> list[str]:
     """The taxonomy skills the pieces mention, by first mention, normalised."""
     found: dict[str, None] = {}
-    loose, exact = _skill_finders()
+    loose, exact = skill_finders()
     for piece in _capped(pieces):
         matches = sorted([*loose.finditer(piece), *exact.finditer(piece)], key=lambda m: m.start())
         for match in matches:

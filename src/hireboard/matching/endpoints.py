@@ -29,9 +29,7 @@ class Explanation(BaseModel):
         description="The posting's skills the candidate lacks, required and nice-to-have "
         "alike, required first, in the posting's order (taxonomy names)."
     )
-    missing_required: list[str] = Field(
-        description="The required skills among `missing_skills`."
-    )
+    missing_required: list[str] = Field(description="The required skills among `missing_skills`.")
     related_skills: list[str] = Field(
         description="The skills among `missing_skills` that earn half credit because the "
         "candidate has another skill of the same taxonomy category."
