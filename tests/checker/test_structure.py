@@ -39,6 +39,11 @@ def test_a_short_line_before_a_list_or_a_paragraph_is_a_heading() -> None:
         assert text[span.start : span.end].lower() == title
 
 
+def test_a_bold_line_is_a_heading() -> None:
+    text = "Title\n\n**What you bring:**\n- SQL\n\n__About us__\nWe run a bank.\n"
+    assert titles(text) == ["what you bring", "about us"]
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -148,3 +153,12 @@ def test_stuffing_is_a_rate_that_scales_with_length_above_a_small_floor() -> Non
     assert "stuffing.repeated-term" not in findings(words(390) + " forklift" * 10)
     [long] = findings(words(380) + " forklift" * 20)["stuffing.repeated-term"]
     assert '"forklift" appears 20 times in 400 words' in long.message
+
+
+def test_a_word_of_the_job_title_counts_as_stuffing_at_twice_the_share() -> None:
+    # "data" 5% of a data engineer's posting: the job's subject, not stuffing; 9% is.
+    text = "Data Engineer\n\n" + words(180) + " data" * 10
+    assert "stuffing.repeated-term" not in findings(text)
+    assert "stuffing.repeated-term" in findings(text, title="Backend Engineer")
+    [stuffed] = findings("Data Engineer\n\n" + words(180) + " data" * 18)["stuffing.repeated-term"]
+    assert '"data" appears 19 times in 200 words' in stuffed.message  # the title's too

@@ -452,19 +452,34 @@ def _term_repetition(rule: Rule, context: _Context) -> list[Span]:
     total = max(1, len(context.text.words))
     min_count = int(rule.params.get("min_count", 5))
     share = float(rule.params.get("min_share", 0.04))
+    title_share = float(rule.params.get("title_share", share))
     terms = [m for m in _TERM.finditer(text) if m.group(0) not in STOPWORDS]
     counts = Counter(m.group(0) for m in terms)
-    threshold = max(min_count, math.ceil(share * total))
-    frequent = {term for term, n in counts.items() if n >= threshold}
+    title = _title_terms(context)
+    thresholds = {
+        term: max(min_count, math.ceil((title_share if term in title else share) * total))
+        for term in counts
+    }
+    frequent = {term for term, n in counts.items() if n >= thresholds[term]}
     spans, seen = [], Counter[str]()
     for match in terms:
         term = match.group(0)
         if term in frequent:
             seen[term] += 1
-            if seen[term] == threshold:
+            if seen[term] == thresholds[term]:
                 note = _stuffing_note(term, counts[term], total)
                 spans.append(Span(match.start(), match.end(), note))
     return spans
+
+
+def _title_terms(context: _Context) -> frozenset[str]:
+    """The words of the job title (the posting's, else the text's first line): the job's
+    subject ("data" for a data engineer) recurs naturally and gets a higher share."""
+    title = context.posting.get("title")
+    if not isinstance(title, str) or not title.strip():
+        stripped = context.text.text.lstrip()
+        title = stripped[: stripped.find("\n")] if "\n" in stripped else stripped
+    return frozenset(_TERM.findall(title[:200].lower()))
 
 
 def _stuffing_note(term: str, count: int, total: int) -> str:

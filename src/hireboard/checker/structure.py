@@ -73,6 +73,16 @@ def is_bullet(line: str) -> bool:
     )
 
 
+def _unbolded(stripped: str) -> str:
+    """A line set in bold ("**What you bring**", "__Requirements:__") without the marks
+    and a final colon: bold lines are headings in text pasted from Markdown editors."""
+    for mark in ("**", "__"):
+        if len(stripped) > 4 and stripped.startswith(mark) and stripped.endswith(mark):
+            inner = stripped[2:-2].strip()
+            return inner[:-1].rstrip() if inner.endswith(":") else inner
+    return stripped
+
+
 def _looks_like_heading(stripped: str) -> bool:
     """Short, capitalised, no sentence or key-value punctuation, not a list item."""
     if not 2 <= len(stripped) <= PLAIN_HEADING_MAX_CHARS or not stripped[0].isupper():
@@ -95,9 +105,10 @@ def plain_headings(text: str) -> list[tuple[str, Span]]:
         first, seen_text = not seen_text, True
         if first or (index > 0 and not all_lines[index - 1].blank):
             continue
-        if not _looks_like_heading(line.stripped) or not _followed_by_content(all_lines, index):
+        title = _unbolded(line.stripped)
+        if not _looks_like_heading(title) or not _followed_by_content(all_lines, index):
             continue
-        found.append((line.stripped.lower(), Span(line.start, line.end)))
+        found.append((title.lower(), Span(line.start, line.end)))
     return found
 
 
