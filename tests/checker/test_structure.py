@@ -162,3 +162,21 @@ def test_a_word_of_the_job_title_counts_as_stuffing_at_twice_the_share() -> None
     assert "stuffing.repeated-term" in findings(text, title="Backend Engineer")
     [stuffed] = findings("Data Engineer\n\n" + words(180) + " data" * 18)["stuffing.repeated-term"]
     assert '"data" appears 19 times in 200 words' in stuffed.message  # the title's too
+
+
+def test_the_first_section_is_found_once_per_rule_not_once_per_word(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Linear work on a text of many headings (per word, it took 12 s at 200,000 chars)."""
+    from hireboard.checker import engine
+
+    calls: list[int] = []
+    original = engine._first_section
+
+    def counted(context: Any) -> int:
+        calls.append(1)
+        return original(context)
+
+    monkeypatch.setattr(engine, "_first_section", counted)
+    findings("Title\n\n" + "## Duties\n- Build APIs\n\n" * 200)
+    assert 1 <= len(calls) <= 3
