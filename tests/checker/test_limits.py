@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hireboard.checker import engine, text
+from hireboard.checker import engine, structure, text
 from hireboard.checker.engine import CheckInput, run
 from hireboard.checker.hostile import for_rule, generic
 from hireboard.checker.limits import (
@@ -88,6 +88,7 @@ def _module_patterns() -> list[Bounded]:
     found += [*RULES.patterns.values(), *RULES.lowered.values()]
     found += [t.pattern for t in RULES.technologies]
     found += [engine._stem_pattern(RULES.masculine), engine._stem_pattern(RULES.feminine)]
+    found += list(structure.skill_finders())
     return found
 
 

@@ -97,3 +97,52 @@ async def test_an_organization_sees_visible_candidates_only(
     assert str(world.users["outsider"]) not in candidates
     denied = await client.get(path, headers=world.headers("outsider"))
     assert denied.status_code == 403  # a public posting, another organization's candidates
+
+
+async def test_the_explanation_accounts_for_every_skill_of_the_posting(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """A 0.5 nice-to-have and a 0.75 must-have component recomputed from the response."""
+    headers = world.headers("candidate")
+    assert (await client.put("/v1/me/profile", json=PROFILE, headers=headers)).status_code == 200
+    posting = await publish(
+        client,
+        world,
+        draft(
+            required_skills=["Python", "Go"],  # Go: a language, like the candidate's Python
+            nice_to_have_skills=["Postgres", "Figma"],  # Figma: design, nothing related
+        ),
+    )
+    response = await client.get("/v1/me/matches?limit=100", headers=headers)
+    assert response.status_code == 200, response.text
+    found = next(m for m in response.json()["items"] if m["posting_id"] == posting["id"])
+    explanation = found["explanation"]
+    assert explanation["matched_skills"] == ["Python", "PostgreSQL"]
+    assert explanation["missing_skills"] == ["Go", "Figma"]
+    assert explanation["missing_required"] == ["Go"]
+    assert explanation["related_skills"] == ["Go"]
+    required = ["Python", "Go"]
+    must = sum(
+        1
+        if s in explanation["matched_skills"]
+        else 0.5
+        if s in explanation["related_skills"]
+        else 0
+        for s in required
+    ) / len(required)
+    assert explanation["components"]["must_have"] == must == 0.75
+    assert explanation["components"]["nice_to_have"] == 0.5
+
+
+async def test_the_openapi_schema_documents_the_explanation(client: httpx.AsyncClient) -> None:
+    schema = (await client.get("/openapi.json")).json()
+    fields = schema["components"]["schemas"]["Explanation"]["properties"]
+    assert set(fields) == {
+        "matched_skills",
+        "missing_skills",
+        "missing_required",
+        "related_skills",
+        "components",
+    }
+    assert all(field.get("description") for field in fields.values())
+    assert "nice-to-have" in fields["missing_skills"]["description"]

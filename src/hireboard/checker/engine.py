@@ -7,15 +7,17 @@ the family scores weighted by ``WEIGHTS``, and at most 60 while any error remain
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from hireboard.checker import jurisdictions as places
+from hireboard.checker import structure
 from hireboard.checker.limits import MAX_TEXT_CHARS, Bounded, bounded
 from hireboard.checker.rules import FAMILIES, SEVERITY_ORDER, Rule, RuleSet, Technology
 from hireboard.checker.text import (
@@ -185,6 +187,18 @@ class _Context:
     def ranges(self) -> list[Mapping[str, Any]]:
         return [r for r in self.posting.get("pay_ranges") or [] if isinstance(r, Mapping)]
 
+    @cached_property
+    def headings(self) -> list[tuple[str, Span]]:
+        """Markdown and "Title:" headings, and plain-text ones (``structure``), in order."""
+        marked = self.text.headings
+        taken = {span.start for _, span in marked}
+        plain = [h for h in structure.plain_headings(self.text.text) if h[1].start not in taken]
+        return sorted([*marked, *plain], key=lambda h: h[1].start)
+
+    @cached_property
+    def sections(self) -> list[structure.Section]:
+        return structure.sections(self.text.text, self.headings)
+
     def has_pay(self) -> bool:
         structured = any(r.get("min") is not None or r.get("max") is not None for r in self.ranges)
         return structured or bool(self.text.money)
@@ -230,7 +244,7 @@ def run(rules: RuleSet, request: CheckInput) -> Result:
                 severity=severity,
                 start=span.start,
                 end=span.end,
-                message=rule.message + note,
+                message=rule.message + span.note + note,
                 fix=rule.fix,
                 sources=tuple(rule.sources),
             )
@@ -393,16 +407,25 @@ def _you_ratio_min(rule: Rule, context: _Context) -> list[Span]:
 
 def _section_present(rule: Rule, context: _Context) -> list[Span]:
     """A heading with one of ``headings`` in it; for a summary, an opening paragraph of at
-    least ``lead_words`` words before the first heading counts too."""
+    least ``lead_words`` words before the first section heading counts too (a heading on
+    the first line is the title, not a section)."""
     keywords = [str(k).lower() for k in rule.params["headings"]]
-    found = any(any(k in title for k in keywords) for title, _ in context.text.headings)
+    found = any(any(k in title for k in keywords) for title, _ in context.headings)
     lead_words = rule.params.get("lead_words")
     if not found and lead_words is not None:
-        headings = context.text.headings
-        first = headings[0][1].start if headings else len(context.text.text)
+        first = _first_section(context)
         opening = [m for m in context.text.words if m.start() < first]
         found = len(opening) >= int(lead_words)
     return _missing(found)
+
+
+def _first_section(context: _Context) -> int:
+    """Where the first section heading starts: a heading on the first line is a title."""
+    text = context.text.text
+    first_line_end = text.find("\n", len(text) - len(text.lstrip()))
+    first_line_end = len(text) if first_line_end < 0 else first_line_end
+    later = [span.start for _, span in context.headings if span.start > first_line_end]
+    return later[0] if later else len(text)
 
 
 def _location_present(rule: Rule, context: _Context) -> list[Span]:
@@ -422,22 +445,95 @@ _TERM = bounded(r"[a-z][a-z'-]{3,}")
 
 
 def _term_repetition(rule: Rule, context: _Context) -> list[Span]:
-    """The occurrence at which a term reaches ``min_count``, for terms over ``min_share``."""
+    """Terms repeated at least ``min_count`` times that also make up at least ``min_share``
+    of all words: the share scales with the length, the count keeps three mentions in a
+    ten-word text from counting. The finding points at the occurrence that crosses both."""
     text = context.text.lowered or context.text.text.lower()
     total = max(1, len(context.text.words))
-    min_count = int(rule.params.get("min_count", 8))
+    min_count = int(rule.params.get("min_count", 5))
     share = float(rule.params.get("min_share", 0.04))
+    title_share = float(rule.params.get("title_share", share))
     terms = [m for m in _TERM.finditer(text) if m.group(0) not in STOPWORDS]
     counts = Counter(m.group(0) for m in terms)
-    frequent = {term for term, n in counts.items() if n >= min_count and n / total >= share}
+    title = _title_terms(context)
+    thresholds = {
+        term: max(min_count, math.ceil((title_share if term in title else share) * total))
+        for term in counts
+    }
+    frequent = {term for term, n in counts.items() if n >= thresholds[term]}
     spans, seen = [], Counter[str]()
     for match in terms:
         term = match.group(0)
         if term in frequent:
             seen[term] += 1
-            if seen[term] == min_count:
-                spans.append(Span(match.start(), match.end()))
+            if seen[term] == thresholds[term]:
+                note = _stuffing_note(term, counts[term], total)
+                spans.append(Span(match.start(), match.end(), note))
     return spans
+
+
+def _title_terms(context: _Context) -> frozenset[str]:
+    """The words of the job title (the posting's, else the text's first line): the job's
+    subject ("data" for a data engineer) recurs naturally and gets a higher share."""
+    title = context.posting.get("title")
+    if not isinstance(title, str) or not title.strip():
+        stripped = context.text.text.lstrip()
+        title = stripped[: stripped.find("\n")] if "\n" in stripped else stripped
+    return frozenset(_TERM.findall(title[:200].lower()))
+
+
+def _stuffing_note(term: str, count: int, total: int) -> str:
+    return f' "{term}" appears {count} times in {total} words ({100 * count / total:.0f}%).'
+
+
+def _must_haves(rule: Rule, context: _Context) -> list[Span]:
+    """The list items of the must-have requirement sections (``headings`` / ``optional``)."""
+    params = rule.params
+    return structure.must_have_items(
+        context.text.text, context.sections, params["headings"], params.get("optional", [])
+    )
+
+
+def _required_skills(context: _Context) -> list[str]:
+    return [str(s) for s in context.posting.get("required_skills") or [] if isinstance(s, str)]
+
+
+def _covering(items: list[Span]) -> Span:
+    return Span(items[0].start, items[-1].end) if items else WHOLE
+
+
+def _requirements_count_max(rule: Rule, context: _Context) -> list[Span]:
+    """More must-have requirements than ``max``: list items under the requirement
+    headings, or the posting's required skills, whichever is more."""
+    items = _must_haves(rule, context)
+    count = max(len(items), len(_required_skills(context)))
+    limit = int(rule.params["max"])
+    if count <= limit:
+        return []
+    span = _covering(items) if len(items) == count else WHOLE
+    note = f" It lists {count} must-have requirements; the threshold is {limit + 1}."
+    return [Span(span.start, span.end, note)]
+
+
+def _stack_breadth_max(rule: Rule, context: _Context) -> list[Span]:
+    """Must-have technologies (taxonomy skills of the categories ``families``) numbering at
+    least ``min_skills`` and spread over at least ``min_families`` categories."""
+    items = _must_haves(rule, context)
+    text = context.text.text
+    named = structure.skills_in(text[item.start : item.end] for item in items)
+    skills = structure.normalised([*_required_skills(context), *named])
+    grouped = structure.by_family(skills, rule.params["families"])
+    count = sum(len(found) for found in grouped.values())
+    least_skills, least_families = int(rule.params["min_skills"]), int(rule.params["min_families"])
+    if count < least_skills or len(grouped) < least_families:
+        return []
+    listed = "; ".join(f"{family}: {', '.join(found)}" for family, found in sorted(grouped.items()))
+    note = (
+        f" It asks for {count} technologies from {len(grouped)} families ({listed}); the "
+        f"threshold is {least_skills} technologies from {least_families} families."
+    )
+    span = _covering(items)
+    return [Span(span.start, span.end, note)]
 
 
 _STOP = bounded(r"[.;\n]")
@@ -523,6 +619,8 @@ CHECKS: dict[str, Checker] = {
     "term_repetition": _term_repetition,
     "technology_age": _technology_age,
     "gender_coded_balance": _gender_coded_balance,
+    "requirements_count_max": _requirements_count_max,
+    "stack_breadth_max": _stack_breadth_max,
 }
 
 

@@ -54,6 +54,8 @@ Check = Literal[
     "term_repetition",
     "technology_age",
     "gender_coded_balance",
+    "requirements_count_max",
+    "stack_breadth_max",
 ]
 SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "notice": 2}
 

@@ -95,6 +95,7 @@ _YOU = frozenset({"you", "your", "yours", "yourself", "you'll", "you're", "you'v
 class Span:
     start: int
     end: int
+    note: str = ""  # appended to the rule's message: the figures behind this finding
 
 
 class Text:

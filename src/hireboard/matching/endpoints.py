@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from hireboard.access.auth import ActingRead, CurrentActor
 from hireboard.kit.pagination import Page, Paging
@@ -18,9 +18,29 @@ router = APIRouter(route_class=JSONRoute, tags=["matching"])
 
 
 class Explanation(BaseModel):
-    matched_skills: list[str]
-    missing_skills: list[str]
-    components: dict[str, float]
+    """Why the score is what it is: every skill of the posting is in ``matched_skills`` or
+    ``missing_skills``, so the skill components can be recomputed from the response."""
+
+    matched_skills: list[str] = Field(
+        description="The posting's skills the candidate has, required then nice-to-have, "
+        "in the posting's order (taxonomy names)."
+    )
+    missing_skills: list[str] = Field(
+        description="The posting's skills the candidate lacks, required and nice-to-have "
+        "alike, required first, in the posting's order (taxonomy names)."
+    )
+    missing_required: list[str] = Field(description="The required skills among `missing_skills`.")
+    related_skills: list[str] = Field(
+        description="The skills among `missing_skills` that earn half credit because the "
+        "candidate has another skill of the same taxonomy category."
+    )
+    components: dict[str, float] = Field(
+        description="Each component between 0 and 1 (`must_have`, `nice_to_have`, `level`, "
+        "`pay`, `location`, `text`). `must_have` is (matched required + 0.5 x related "
+        "required) / required, and `nice_to_have` the same over nice-to-have skills (1 when "
+        "the posting lists none); the score is their mean weighted by the "
+        "`HIREBOARD_MATCH_WEIGHT_*` settings."
+    )
 
 
 class PostingMatch(BaseModel):

@@ -32,20 +32,35 @@ COMPONENTS = ("must_have", "nice_to_have", "level", "pay", "location", "text")
 
 @dataclass(frozen=True)
 class Match:
+    """The score and everything needed to recompute its skill components by hand:
+    ``matched_skills`` and ``missing_skills`` cover required and nice-to-have skills alike
+    (posting order, required first), ``missing_required`` is the required part of
+    ``missing_skills``, and ``related_skills`` the missing skills that earned half credit
+    because the candidate has a skill of the same taxonomy category."""
+
     score: float
     matched_skills: list[str]
     missing_skills: list[str]
+    missing_required: list[str]
+    related_skills: list[str]
     components: dict[str, float]
 
 
-def _coverage(
-    wanted: Sequence[str], have: set[str], have_categories: set[str]
-) -> tuple[float, list[str], list[str]]:
+@dataclass(frozen=True)
+class _Coverage:
+    share: float
+    matched: list[str]
+    missing: list[str]
+    related: list[str]  # missing, but a skill of the same category earns half credit
+
+
+def _coverage(wanted: Sequence[str], have: set[str], have_categories: set[str]) -> _Coverage:
     if not wanted:
-        return 1.0, [], []
+        return _Coverage(1.0, [], [], [])
     credit = 0.0
     matched: list[str] = []
     missing: list[str] = []
+    related: list[str] = []
     for skill in wanted:
         if skill.lower() in have:
             credit += 1
@@ -54,8 +69,9 @@ def _coverage(
             category = skill_category(skill)
             if category and category in have_categories:
                 credit += 0.5
+                related.append(skill)
             missing.append(skill)
-    return credit / len(wanted), matched, missing
+    return _Coverage(credit / len(wanted), matched, missing, related)
 
 
 def _level(level: str, desired: Sequence[str]) -> float:
@@ -97,12 +113,12 @@ def score(
 ) -> Match:
     skills = {normalise_skill(s["name"]).lower() for s in profile.get("skills") or []}
     categories = {c for s in skills if (c := skill_category(s))}
-    must, matched, missing = _coverage(list(posting["required_skills"]), skills, categories)
-    nice, nice_matched, _ = _coverage(list(posting["nice_to_have_skills"]), skills, categories)
+    must = _coverage(list(posting["required_skills"]), skills, categories)
+    nice = _coverage(list(posting["nice_to_have_skills"]), skills, categories)
     countries = {loc["country"] for loc in profile.get("locations") or [] if loc.get("country")}
     components = {
-        "must_have": round(must, 4),
-        "nice_to_have": round(nice, 4),
+        "must_have": round(must.share, 4),
+        "nice_to_have": round(nice.share, 4),
         "level": _level(posting["level"], profile.get("desired_levels") or []),
         "pay": round(_pay(posting, profile.get("pay_expectation")), 4),
         "location": _location(posting, countries),
@@ -110,4 +126,11 @@ def score(
     }
     total = sum(weights[name] for name in COMPONENTS) or 1.0
     value = sum(weights[name] * components[name] for name in COMPONENTS) / total
-    return Match(round(value, 4), matched + nice_matched, missing, components)
+    return Match(
+        score=round(value, 4),
+        matched_skills=must.matched + nice.matched,
+        missing_skills=must.missing + nice.missing,
+        missing_required=must.missing,
+        related_skills=must.related + nice.related,
+        components=components,
+    )

@@ -105,14 +105,21 @@ async def for_candidate(
                 "id": str(row.id),
                 "posting_id": row.id,
                 "score": match.score,
-                "explanation": {
-                    "matched_skills": match.matched_skills,
-                    "missing_skills": match.missing_skills,
-                    "components": match.components,
-                },
+                "explanation": _explanation(match),
             }
         )
     return _page(scored, after, limit)
+
+
+def _explanation(match: Match) -> dict[str, Any]:
+    """The response's reasons: every skill of the posting is matched or missing."""
+    return {
+        "matched_skills": match.matched_skills,
+        "missing_skills": match.missing_skills,
+        "missing_required": match.missing_required,
+        "related_skills": match.related_skills,
+        "components": match.components,
+    }
 
 
 async def scores_for_candidate(
@@ -166,11 +173,7 @@ async def for_posting(
                 "id": str(row.user_id),
                 "candidate_id": row.user_id,
                 "score": match.score,
-                "explanation": {
-                    "matched_skills": match.matched_skills,
-                    "missing_skills": match.missing_skills,
-                    "components": match.components,
-                },
+                "explanation": _explanation(match),
             }
         )
     return _page(scored, after, limit)

@@ -101,6 +101,13 @@ def _skill_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     )
 
 
+def skill_pattern_sources() -> tuple[str, str]:
+    """The sources of the two patterns ``skills_in_text`` uses (any case, exact case), for
+    callers that compile them their own way (the JD checker bounds and meters its scans)."""
+    loose, exact = _skill_patterns()
+    return loose.pattern, exact.pattern
+
+
 def skills_in_text(body: str) -> list[str]:
     """Taxonomy skills a text mentions, by first mention, as proposals to confirm."""
     found: dict[str, None] = {}
