@@ -20,6 +20,8 @@ from hireboard.checker.limits import MAX_TEXT_CHARS, Bounded, bounded
 from hireboard.checker.rules import FAMILIES, SEVERITY_ORDER, Rule, RuleSet, Technology
 from hireboard.checker.text import (
     AI_USE,
+    DOLLAR_CURRENCIES,
+    PAY_PERIOD,
     BENEFITS,
     COMMISSION,
     DEADLINE,
@@ -294,13 +296,18 @@ def _pay_range_closed(rule: Rule, context: _Context) -> list[Span]:
 
 
 def _pay_period_stated(rule: Rule, context: _Context) -> list[Span]:
+    """Every structured range has a currency and a period; without structured ranges, a
+    figure in the text with no period next to it and none anywhere else in the text."""
     if any(not r.get("currency") or not r.get("period") for r in context.ranges):
         return [WHOLE]
     if context.ranges:
         return []
-    money = context.text.money[0] if context.text.money else None
-    if money and not PERIOD.search(context.text.text):
-        return [Span(money.start(), money.end())]
+    text = context.text
+    bare = [f.span for f in text.pay_figures if f.period is None]
+    if not text.pay_figures and text.money:
+        bare = [Span(text.money[0].start(), text.money[0].end())]
+    if bare and not PERIOD.search(text.text) and not PAY_PERIOD.search(text.text):
+        return bare[:1]
     return []
 
 
@@ -336,12 +343,17 @@ def _commission_or_tipped_stated(rule: Rule, context: _Context) -> list[Span]:
 
 
 def _pay_spread_max(rule: Rule, context: _Context) -> list[Span]:
+    """Structured ranges and the ranges written in the text (a "$" range counts as the
+    rule's currency when that is a dollar): the first one wider than allowed."""
     params = rule.params
     limit = float(params["amount"]) * PERIODS_PER_YEAR[params.get("period", "year")]
     exempt = params.get("exempt_if_max_above")
-    for pay in context.ranges:
-        low, high, period = pay.get("min"), pay.get("max"), pay.get("period", "year")
-        if pay.get("currency") != params["currency"] or low is None or high is None:
+    for pay in [*context.ranges, *_text_ranges(context)]:
+        low, high = pay.get("min"), pay.get("max")
+        period = pay.get("period") or "year"
+        if not _same_currency(pay.get("currency"), str(params["currency"])):
+            continue
+        if low is None or high is None:
             continue
         factor = PERIODS_PER_YEAR.get(str(period), 1)
         if exempt is not None and high * factor > float(exempt) * PERIODS_PER_YEAR.get(
@@ -349,8 +361,18 @@ def _pay_spread_max(rule: Rule, context: _Context) -> list[Span]:
         ):
             continue
         if (high - low) * factor > limit:
-            return [WHOLE]
+            span = pay.get("span")
+            return [span if isinstance(span, Span) else WHOLE]
     return []
+
+
+def _text_ranges(context: _Context) -> list[dict[str, object]]:
+    """The pay figures written in the text, shaped like structured ``pay_ranges``."""
+    return [figure.as_range() for figure in context.text.pay_figures]
+
+
+def _same_currency(written: object, wanted: str) -> bool:
+    return written == wanted or (written == "$" and wanted in DOLLAR_CURRENCIES)
 
 
 def _pattern(rule: Rule, context: _Context) -> list[Span]:
