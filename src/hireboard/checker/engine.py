@@ -20,14 +20,16 @@ from hireboard.checker.limits import MAX_TEXT_CHARS, Bounded, bounded
 from hireboard.checker.rules import FAMILIES, SEVERITY_ORDER, Rule, RuleSet, Technology
 from hireboard.checker.text import (
     AI_USE,
-    DOLLAR_CURRENCIES,
-    PAY_PERIOD,
     BENEFITS,
     COMMISSION,
     DEADLINE,
+    DOLLAR_CURRENCIES,
     EMPLOYMENT_TYPE,
+    FIRST_LINE,
+    PAY_PERIOD,
     PERIOD,
     TIPS,
+    TITLE_PLACE,
     VACANCY,
     WORKPLACE,
     YEARS,
@@ -432,7 +434,85 @@ def _location_present(rule: Rule, context: _Context) -> list[Span]:
     structured = (
         posting.get("locations") or posting.get("remote_from") or posting.get("workplace_type")
     )
-    return _missing(bool(structured) or bool(WORKPLACE.search(context.text.text)))
+    text = context.text.text
+    return _missing(bool(structured) or bool(WORKPLACE.search(text)) or _title_names_place(context))
+
+
+# Region names a title line may end with besides ISO codes ("Berlin, Germany").
+PLACE_NAMES = frozenset(
+    [
+        *[
+            "europe",
+            "emea",
+            "apac",
+            "latam",
+            "americas",
+            "worldwide",
+            "canada",
+            "ontario",
+            "quebec",
+            "québec",
+            "alberta",
+        ],
+        *[
+            "manitoba",
+            "saskatchewan",
+            "usa",
+            "germany",
+            "deutschland",
+            "austria",
+            "österreich",
+            "schweiz",
+        ],
+        *[
+            "switzerland",
+            "france",
+            "poland",
+            "polska",
+            "spain",
+            "españa",
+            "portugal",
+            "italy",
+            "italia",
+            "ireland",
+        ],
+        *[
+            "netherlands",
+            "belgium",
+            "uk",
+            "england",
+            "scotland",
+            "wales",
+            "sweden",
+            "norway",
+            "denmark",
+            "finland",
+        ],
+        *["czechia", "romania", "united states", "united kingdom", "british columbia"],
+        *["nova scotia", "new york"],
+    ]
+)
+
+
+def _title_names_place(context: _Context) -> bool:
+    """The first line names a place: a capitalised city and a region that is an ISO code
+    (country, EU or a subdivision such as ON) or a known name. "Backend Engineer (Python,
+    Django)" names none: Django is neither, and Python, a technology, is no city."""
+    technologies = {
+        name.lower() for t in context.rules.technologies for name in (t.name, *t.aliases)
+    }
+    stripped = context.text.text.lstrip()
+    line = FIRST_LINE.match(stripped)
+    for match in TITLE_PLACE.finditer(line.group(0) if line else ""):
+        city, region = match.group("city"), match.group("region").strip().rstrip(".")
+        if not city[0].isupper() or city.lower() in technologies:
+            continue
+        code = region.isupper() and 2 <= len(region) <= 3
+        if code and (region == "EU" or places.is_known(region) or region in places.region_codes()):
+            return True
+        if region.lower() in PLACE_NAMES:
+            return True
+    return False
 
 
 def _employment_type_present(rule: Rule, context: _Context) -> list[Span]:

@@ -68,6 +68,17 @@ WORKPLACE = bounded(
     r"from\s+our\s+\w+\s+office|relocat\w*)\b"
 )
 
+# A place in the title line: "Title - City, Region", "Title | City, Region", "Title at
+# Company, City, Region", "Title (City, Region)", "Title (Remote, EU)". Which region names
+# count is decided by the engine (``_title_names_place``): codes and a few names.
+_PLACE_WORD = r"[^\W\d_][\w.'\u2019-]{0,30}"
+TITLE_PLACE = bounded(
+    rf"(?:[ \t](?:[-\u2013\u2014|@\u00b7/]|at|in)[ \t]{{1,3}}|\([ \t]{{0,2}}|,[ \t]{{1,2}})"
+    rf"(?P<city>{_PLACE_WORD}(?:[ \t]{_PLACE_WORD}){{0,3}}),[ \t]{{0,2}}"
+    rf"(?P<region>{_PLACE_WORD}(?:[ \t]{_PLACE_WORD}){{0,2}})[ \t]{{0,3}}"
+    r"(?=[)\-\u2013\u2014|(/,\r]|$)"
+)
+FIRST_LINE = bounded(r"[^\n]{0,200}")
 
 # Syllables are counted per word of at most MAX_TOKEN letters: each pattern below looks
 # no further than the end of its word, and no word is longer than the cap (a lazy
@@ -222,9 +233,16 @@ _PAY_PERIODS = (
     ("day", r"day|daily|täglich|dziennie|jour|día"),
     ("day", r"pro[ \t]tag"),
     ("week", r"week|weekly|woche|wöchentlich|tydzień|semaine|semana"),
-    ("month", r"months?|monthly|monat|monatlich|miesiąc|miesięcznie|mois|mensuel\w{0,2}|mes|mensual\w{0,2}"),
+    (
+        "month",
+        r"months?|monthly|monat|monatlich|miesiąc|miesięcznie|mois|mensuel\w{0,2}|mes|mensual\w{0,2}",
+    ),
     ("month", r"/[ \t]?mo\b"),
-    ("year", r"years?|yr|annum|annual|annually|yearly|p\.[ \t]?a\.|jahr|jährlich|jahresgehalt|rocznie|rok|annuel\w{0,2}|año|anual\w{0,2}"),
+    (
+        "year",
+        r"years?|yr|annum|annual|annually|yearly|p\.[ \t]?a\.|jahr|jährlich|jahresgehalt|"
+        r"rocznie|rok|annuel\w{0,2}|año|anual\w{0,2}",
+    ),
     ("year", r"par[ \t]an"),
 )
 PAY_PERIOD = bounded(
@@ -323,10 +341,21 @@ def _open_figure(text: str, match: re.Match[str], amount: float, currency: str) 
     if opener is not None:
         first = opener.group(0).split()[0].lower().rstrip(".")
         start = match.start() - len(before) + opener.start()
-        low_only = first in _LOW_ONLY or first in {"at", "minimum", "min", "mindestens", "au", "minimo", "mínimo", "ponad"}
+        low_only = first in _LOW_ONLY or first in {
+            "at",
+            "minimum",
+            "min",
+            "mindestens",
+            "au",
+            "minimo",
+            "mínimo",
+            "ponad",
+        }
         low, high = (amount, None) if low_only else (None, amount)
         return PayFigure(low, high, currency, period, Span(start, match.end()))
     closer = PAY_OPEN_AFTER.match(after)
     if closer is not None:
-        return PayFigure(amount, None, currency, period, Span(match.start(), match.end() + closer.end()))
+        return PayFigure(
+            amount, None, currency, period, Span(match.start(), match.end() + closer.end())
+        )
     return None
