@@ -191,7 +191,7 @@ class _Context:
 
     def has_pay(self) -> bool:
         structured = any(r.get("min") is not None or r.get("max") is not None for r in self.ranges)
-        return structured or bool(self.text.money)
+        return structured or bool(self.text.money) or bool(self.text.pay_figures)
 
 
 def context_for(rules: RuleSet, request: CheckInput) -> _Context:

@@ -211,8 +211,8 @@ def _pay_amount(n: int) -> str:
 
 
 # The words between the two ends: a dash of any kind, or "to" and its translations
-# (bis, do, à/a, hasta/y, and, et); never a line break (a bullet's "-" starts no range).
-_PAY_BETWEEN = r"[ \u00a0\t]{0,3}(?:-|\u2013|\u2014|to|and|bis|do|à|a|et|y|hasta)[ \u00a0\t]{0,3}"
+# (bis/und, do, à/a/et, hasta/y, and); never a line break (a bullet's "-" starts no range).
+_PAY_BETWEEN = r"[ \u00a0\t]{0,3}(?:-|\u2013|\u2014|to|and|bis|und|do|à|a|et|y|hasta)[ \u00a0\t]{0,3}"
 PAY_FIGURES = bounded(rf"(?<![\w.,]){_pay_amount(1)}(?:{_PAY_BETWEEN}{_pay_amount(2)})?")
 # A single figure's open end, in the 30 characters before it or the 20 after it.
 PAY_OPEN_BEFORE = bounded(
