@@ -494,11 +494,73 @@ PLACE_NAMES = frozenset(
 )
 
 
+# Words a title puts in brackets that are no city ("Backend Engineer (Python, ML)"): ML,
+# AI, IT and QA are also country codes, so the city decides.
+TECH_WORDS = frozenset(
+    [
+        *[
+            "python",
+            "java",
+            "javascript",
+            "typescript",
+            "go",
+            "golang",
+            "rust",
+            "ruby",
+            "php",
+            "scala",
+            "swift",
+            "c",
+            "c++",
+            "c#",
+        ],
+        *[
+            "django",
+            "flask",
+            "fastapi",
+            "rails",
+            "spring",
+            "react",
+            "angular",
+            "vue",
+            "node",
+            "node.js",
+            ".net",
+            "sql",
+            "aws",
+        ],
+        *[
+            "gcp",
+            "azure",
+            "kubernetes",
+            "terraform",
+            "data",
+            "backend",
+            "frontend",
+            "fullstack",
+            "mobile",
+            "senior",
+        ],
+        *[
+            "junior",
+            "lead",
+            "staff",
+            "principal",
+            "contract",
+            "freelance",
+            "payments",
+            "platform",
+            "security",
+        ],
+    ]
+)
+
+
 def _title_names_place(context: _Context) -> bool:
     """The first line names a place: a capitalised city and a region that is an ISO code
     (country, EU or a subdivision such as ON) or a known name. "Backend Engineer (Python,
     Django)" names none: Django is neither, and Python, a technology, is no city."""
-    technologies = {
+    technologies = TECH_WORDS | {
         name.lower() for t in context.rules.technologies for name in (t.name, *t.aliases)
     }
     stripped = context.text.text.lstrip()

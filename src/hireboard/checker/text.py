@@ -212,7 +212,9 @@ def _pay_amount(n: int) -> str:
 
 # The words between the two ends: a dash of any kind, or "to" and its translations
 # (bis/und, do, à/a/et, hasta/y, and); never a line break (a bullet's "-" starts no range).
-_PAY_BETWEEN = r"[ \u00a0\t]{0,3}(?:-|\u2013|\u2014|to|and|bis|und|do|à|a|et|y|hasta)[ \u00a0\t]{0,3}"
+_PAY_BETWEEN = (
+    r"[ \u00a0\t]{0,3}(?:-|\u2013|\u2014|to|and|bis|und|do|à|a|et|y|hasta)[ \u00a0\t]{0,3}"
+)
 PAY_FIGURES = bounded(rf"(?<![\w.,]){_pay_amount(1)}(?:{_PAY_BETWEEN}{_pay_amount(2)})?")
 # A single figure's open end, in the 30 characters before it or the 20 after it.
 PAY_OPEN_BEFORE = bounded(
@@ -224,7 +226,26 @@ PAY_OPEN_AFTER = bounded(
     r"(?i)^[ \t]{0,3}(?:\+|(?:and|or)\s+(?:up|above|more)\b|plus\b|und\s+mehr\b|et\s+plus\b|"
     r"o\s+más\b|i\s+więcej\b)"
 )
-_LOW_ONLY = frozenset({"from", "starting", "at", "minimum", "ab", "à", "desde", "od", "von"})
+# Openers that give the bottom of the range ("from", "ab", "od"); the others give the top.
+_LOW_ONLY = frozenset(
+    [
+        "from",
+        "starting",
+        "at",
+        "minimum",
+        "min",
+        "ab",
+        "à",
+        "desde",
+        "od",
+        "von",
+        "mindestens",
+        "au",
+        "minimo",
+        "mínimo",
+        "ponad",
+    ]
+)
 # Each period's words; the short or ambiguous ones ("an", "h", "tag") only after their
 # preposition or a slash. Group names are ``period_n``: a name may appear only once.
 _PAY_PERIODS = (
@@ -296,11 +317,10 @@ def _currency(*written: str | None) -> str | None:
 
 
 def _period_near(text: str, start: int, end: int) -> str | None:
-    """The period written on the same line just after the figures, else just before."""
-    line_end = text.find("\n", end)
-    after = text[end : min(end + 40, line_end if line_end >= 0 else len(text))]
-    line_start = text.rfind("\n", 0, start) + 1
-    before = text[max(line_start, start - 40) : start]
+    """The period written on the same line just after the figures, else just before (at
+    most 40 characters either way: a search to the line's end would be quadratic)."""
+    after = text[end : end + 40].split("\n", 1)[0]
+    before = text[max(0, start - 40) : start].rsplit("\n", 1)[-1]
     for window in (after, before):
         found = PAY_PERIOD.search(window)
         if found is not None and found.lastgroup is not None:
@@ -334,28 +354,20 @@ def pay_figures(text: str) -> list[PayFigure]:
 
 
 def _open_figure(text: str, match: re.Match[str], amount: float, currency: str) -> PayFigure | None:
+    """A single figure with an opener before it ("up to", "ab", "do") or a closer after it
+    ("+", "and up"); which end it gives depends on the opener's first word."""
     before = text[max(0, match.start() - 30) : match.start()]
-    after = text[match.end() : match.end() + 20]
-    period = _period_near(text, match.start(), match.end())
     opener = PAY_OPEN_BEFORE.search(before)
+    closer = None if opener else PAY_OPEN_AFTER.match(text[match.end() : match.end() + 20])
+    if opener is None and closer is None:
+        return None
+    period = _period_near(text, match.start(), match.end())
     if opener is not None:
         first = opener.group(0).split()[0].lower().rstrip(".")
         start = match.start() - len(before) + opener.start()
-        low_only = first in _LOW_ONLY or first in {
-            "at",
-            "minimum",
-            "min",
-            "mindestens",
-            "au",
-            "minimo",
-            "mínimo",
-            "ponad",
-        }
-        low, high = (amount, None) if low_only else (None, amount)
+        low, high = (amount, None) if first in _LOW_ONLY else (None, amount)
         return PayFigure(low, high, currency, period, Span(start, match.end()))
-    closer = PAY_OPEN_AFTER.match(after)
-    if closer is not None:
-        return PayFigure(
-            amount, None, currency, period, Span(match.start(), match.end() + closer.end())
-        )
-    return None
+    assert closer is not None  # noqa: S101 - one of the two, see above
+    return PayFigure(
+        amount, None, currency, period, Span(match.start(), match.end() + closer.end())
+    )
