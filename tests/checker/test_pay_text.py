@@ -1,16 +1,21 @@
 """Pay figures written in the text, bullets read as bullets, and places in the title line
-(issue 22 items 1, 2 and 6): one parser for the law and vague-pay rules."""
+(issue 22 items 1, 2 and 6): one parser for the law and vague-pay rules, in the engine,
+``POST /v1/checks`` without a posting and ``hireboard jd check``."""
 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
+import httpx
 import pytest
+from typer.testing import CliRunner
 
 from hireboard.checker import text
 from hireboard.checker.engine import CheckInput, run
 from hireboard.checker.limits import MAX_TEXT_CHARS, metering
 from hireboard.checker.rules import packaged_rules
+from hireboard.cli.main import app as cli
 
 RULES = packaged_rules()
 
@@ -161,3 +166,41 @@ def test_reading_pay_figures_is_linear_on_hostile_text(unit: str) -> None:
     full, half = steps(MAX_TEXT_CHARS), steps(MAX_TEXT_CHARS // 2)
     assert full <= 6_000 * MAX_TEXT_CHARS
     assert full <= 2.2 * half + 10_000
+
+
+ONTARIO = (
+    "Site Reliability Engineer - Toronto, ON\n\n"
+    "## About the role\nYou will run the Kubernetes clusters of a payments company.\n\n"
+    "## Pay\nCAD 90,000 - 160,000 per year, full-time, with health and dental benefits.\n"
+)
+
+
+@pytest.mark.anyio
+async def test_the_api_checks_the_spread_of_pay_written_in_text_alone(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(
+        "/v1/checks",
+        json={
+            "text": ONTARIO,
+            "jurisdictions": ["CA-ON"],
+            "employer_headcount": 30,
+            "as_of": "2026-11-23",
+        },
+    )
+    assert response.status_code == 200, response.text
+    found = {f["rule_id"]: f for f in response.json()["findings"]}
+    spread = found["pay.ca-on.range-spread"]
+    assert spread["severity"] == "error"
+    assert ONTARIO[spread["start"] : spread["end"]] == "CAD 90,000 - 160,000"
+    assert "pay.ca-on.range" not in found and "completeness.location" not in found
+
+
+def test_jd_check_finds_the_spread_of_pay_written_in_a_file(tmp_path: Path) -> None:
+    description = tmp_path / "jd.md"
+    description.write_text(ONTARIO, encoding="utf-8")
+    runner = CliRunner(env={"HIREBOARD_DATA_DIR": str(tmp_path)})
+    arguments = ["-j", "CA-ON", "--headcount", "30", "--as-of", "2026-11-23"]
+    outcome = runner.invoke(cli, ["jd", "check", str(description), *arguments])
+    assert outcome.exit_code == 1, outcome.output
+    assert "pay.ca-on.range-spread" in outcome.output
