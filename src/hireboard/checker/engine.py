@@ -438,121 +438,28 @@ def _location_present(rule: Rule, context: _Context) -> list[Span]:
     return _missing(bool(structured) or bool(WORKPLACE.search(text)) or _title_names_place(context))
 
 
+def _word_set(*lines: str) -> frozenset[str]:
+    """Words separated by spaces, names of several words by commas."""
+    return frozenset(word.strip() for line in lines for word in line.split(",") if word.strip())
+
+
 # Region names a title line may end with besides ISO codes ("Berlin, Germany").
-PLACE_NAMES = frozenset(
-    [
-        *[
-            "europe",
-            "emea",
-            "apac",
-            "latam",
-            "americas",
-            "worldwide",
-            "canada",
-            "ontario",
-            "quebec",
-            "québec",
-            "alberta",
-        ],
-        *[
-            "manitoba",
-            "saskatchewan",
-            "usa",
-            "germany",
-            "deutschland",
-            "austria",
-            "österreich",
-            "schweiz",
-        ],
-        *[
-            "switzerland",
-            "france",
-            "poland",
-            "polska",
-            "spain",
-            "españa",
-            "portugal",
-            "italy",
-            "italia",
-            "ireland",
-        ],
-        *[
-            "netherlands",
-            "belgium",
-            "uk",
-            "england",
-            "scotland",
-            "wales",
-            "sweden",
-            "norway",
-            "denmark",
-            "finland",
-        ],
-        *["czechia", "romania", "united states", "united kingdom", "british columbia"],
-        *["nova scotia", "new york"],
-    ]
+PLACE_NAMES = _word_set(
+    "europe, emea, apac, latam, americas, worldwide, canada, ontario, quebec, québec",
+    "alberta, manitoba, saskatchewan, british columbia, nova scotia, usa, united states",
+    "new york, germany, deutschland, austria, österreich, switzerland, schweiz, france",
+    "poland, polska, spain, españa, portugal, italy, italia, ireland, netherlands",
+    "belgium, uk, united kingdom, england, scotland, wales, sweden, norway, denmark",
+    "finland, czechia, romania",
 )
-
-
 # Words a title puts in brackets that are no city ("Backend Engineer (Python, ML)"): ML,
 # AI, IT and QA are also country codes, so the city decides.
-TECH_WORDS = frozenset(
-    [
-        *[
-            "python",
-            "java",
-            "javascript",
-            "typescript",
-            "go",
-            "golang",
-            "rust",
-            "ruby",
-            "php",
-            "scala",
-            "swift",
-            "c",
-            "c++",
-            "c#",
-        ],
-        *[
-            "django",
-            "flask",
-            "fastapi",
-            "rails",
-            "spring",
-            "react",
-            "angular",
-            "vue",
-            "node",
-            "node.js",
-            ".net",
-            "sql",
-            "aws",
-        ],
-        *[
-            "gcp",
-            "azure",
-            "kubernetes",
-            "terraform",
-            "data",
-            "backend",
-            "frontend",
-            "fullstack",
-            "mobile",
-            "senior",
-        ],
-        *[
-            "junior",
-            "lead",
-            "staff",
-            "principal",
-            "contract",
-            "freelance",
-            "payments",
-            "platform",
-            "security",
-        ],
-    ]
+TECH_WORDS = _word_set(
+    "python, java, javascript, typescript, go, golang, rust, ruby, php, scala, swift, c",
+    "c++, c#, django, flask, fastapi, rails, spring, react, angular, vue, node, node.js",
+    ".net, sql, aws, gcp, azure, kubernetes, terraform, data, backend, frontend, fullstack",
+    "mobile, senior, junior, lead, staff, principal, contract, freelance, payments",
+    "platform, security",
 )
 
 

@@ -228,23 +228,8 @@ PAY_OPEN_AFTER = bounded(
 )
 # Openers that give the bottom of the range ("from", "ab", "od"); the others give the top.
 _LOW_ONLY = frozenset(
-    [
-        "from",
-        "starting",
-        "at",
-        "minimum",
-        "min",
-        "ab",
-        "à",
-        "desde",
-        "od",
-        "von",
-        "mindestens",
-        "au",
-        "minimo",
-        "mínimo",
-        "ponad",
-    ]
+    {"from", "starting", "at", "minimum", "min", "ab", "à", "desde", "od", "von"}
+    | {"mindestens", "au", "minimo", "mínimo", "ponad"}
 )
 # Each period's words; the short or ambiguous ones ("an", "h", "tag") only after their
 # preposition or a slash. Group names are ``period_n``: a name may appear only once.
