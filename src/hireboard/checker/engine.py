@@ -25,9 +25,13 @@ from hireboard.checker.text import (
     BENEFITS,
     COMMISSION,
     DEADLINE,
+    DOLLAR_CURRENCIES,
     EMPLOYMENT_TYPE,
+    FIRST_LINE,
+    PAY_PERIOD,
     PERIOD,
     TIPS,
+    TITLE_PLACE,
     VACANCY,
     WORKPLACE,
     YEARS,
@@ -201,7 +205,7 @@ class _Context:
 
     def has_pay(self) -> bool:
         structured = any(r.get("min") is not None or r.get("max") is not None for r in self.ranges)
-        return structured or bool(self.text.money)
+        return structured or bool(self.text.money) or bool(self.text.pay_figures)
 
 
 def context_for(rules: RuleSet, request: CheckInput) -> _Context:
@@ -308,13 +312,18 @@ def _pay_range_closed(rule: Rule, context: _Context) -> list[Span]:
 
 
 def _pay_period_stated(rule: Rule, context: _Context) -> list[Span]:
+    """Every structured range has a currency and a period; without structured ranges, a
+    figure in the text with no period next to it and none anywhere else in the text."""
     if any(not r.get("currency") or not r.get("period") for r in context.ranges):
         return [WHOLE]
     if context.ranges:
         return []
-    money = context.text.money[0] if context.text.money else None
-    if money and not PERIOD.search(context.text.text):
-        return [Span(money.start(), money.end())]
+    text = context.text
+    bare = [f.span for f in text.pay_figures if f.period is None]
+    if not text.pay_figures and text.money:
+        bare = [Span(text.money[0].start(), text.money[0].end())]
+    if bare and not PERIOD.search(text.text) and not PAY_PERIOD.search(text.text):
+        return bare[:1]
     return []
 
 
@@ -350,12 +359,17 @@ def _commission_or_tipped_stated(rule: Rule, context: _Context) -> list[Span]:
 
 
 def _pay_spread_max(rule: Rule, context: _Context) -> list[Span]:
+    """Structured ranges and the ranges written in the text (a "$" range counts as the
+    rule's currency when that is a dollar): the first one wider than allowed."""
     params = rule.params
     limit = float(params["amount"]) * PERIODS_PER_YEAR[params.get("period", "year")]
     exempt = params.get("exempt_if_max_above")
-    for pay in context.ranges:
-        low, high, period = pay.get("min"), pay.get("max"), pay.get("period", "year")
-        if pay.get("currency") != params["currency"] or low is None or high is None:
+    for pay in [*context.ranges, *_text_ranges(context)]:
+        low, high = pay.get("min"), pay.get("max")
+        period = pay.get("period") or "year"
+        if not _same_currency(pay.get("currency"), str(params["currency"])):
+            continue
+        if low is None or high is None:
             continue
         factor = PERIODS_PER_YEAR.get(str(period), 1)
         if exempt is not None and high * factor > float(exempt) * PERIODS_PER_YEAR.get(
@@ -363,8 +377,18 @@ def _pay_spread_max(rule: Rule, context: _Context) -> list[Span]:
         ):
             continue
         if (high - low) * factor > limit:
-            return [WHOLE]
+            span = pay.get("span")
+            return [span if isinstance(span, Span) else WHOLE]
     return []
+
+
+def _text_ranges(context: _Context) -> list[dict[str, object]]:
+    """The pay figures written in the text, shaped like structured ``pay_ranges``."""
+    return [figure.as_range() for figure in context.text.pay_figures]
+
+
+def _same_currency(written: object, wanted: str) -> bool:
+    return written == wanted or (written == "$" and wanted in DOLLAR_CURRENCIES)
 
 
 def _pattern(rule: Rule, context: _Context) -> list[Span]:
@@ -433,7 +457,54 @@ def _location_present(rule: Rule, context: _Context) -> list[Span]:
     structured = (
         posting.get("locations") or posting.get("remote_from") or posting.get("workplace_type")
     )
-    return _missing(bool(structured) or bool(WORKPLACE.search(context.text.text)))
+    text = context.text.text
+    return _missing(bool(structured) or bool(WORKPLACE.search(text)) or _title_names_place(context))
+
+
+def _word_set(*lines: str) -> frozenset[str]:
+    """Words separated by spaces, names of several words by commas."""
+    return frozenset(word.strip() for line in lines for word in line.split(",") if word.strip())
+
+
+# Region names a title line may end with besides ISO codes ("Berlin, Germany").
+PLACE_NAMES = _word_set(
+    "europe, emea, apac, latam, americas, worldwide, canada, ontario, quebec, québec",
+    "alberta, manitoba, saskatchewan, british columbia, nova scotia, usa, united states",
+    "new york, germany, deutschland, austria, österreich, switzerland, schweiz, france",
+    "poland, polska, spain, españa, portugal, italy, italia, ireland, netherlands",
+    "belgium, uk, united kingdom, england, scotland, wales, sweden, norway, denmark",
+    "finland, czechia, romania",
+)
+# Words a title puts in brackets that are no city ("Backend Engineer (Python, ML)"): ML,
+# AI, IT and QA are also country codes, so the city decides.
+TECH_WORDS = _word_set(
+    "python, java, javascript, typescript, go, golang, rust, ruby, php, scala, swift, c",
+    "c++, c#, django, flask, fastapi, rails, spring, react, angular, vue, node, node.js",
+    ".net, sql, aws, gcp, azure, kubernetes, terraform, data, backend, frontend, fullstack",
+    "mobile, senior, junior, lead, staff, principal, contract, freelance, payments",
+    "platform, security",
+)
+
+
+def _title_names_place(context: _Context) -> bool:
+    """The first line names a place: a capitalised city and a region that is an ISO code
+    (country, EU or a subdivision such as ON) or a known name. "Backend Engineer (Python,
+    Django)" names none: Django is neither, and Python, a technology, is no city."""
+    technologies = TECH_WORDS | {
+        name.lower() for t in context.rules.technologies for name in (t.name, *t.aliases)
+    }
+    stripped = context.text.text.lstrip()
+    line = FIRST_LINE.match(stripped)
+    for match in TITLE_PLACE.finditer(line.group(0) if line else ""):
+        city, region = match.group("city"), match.group("region").strip().rstrip(".")
+        if not city[0].isupper() or city.lower() in technologies:
+            continue
+        code = region.isupper() and 2 <= len(region) <= 3
+        if code and (region == "EU" or places.is_known(region) or region in places.region_codes()):
+            return True
+        if region.lower() in PLACE_NAMES:
+            return True
+    return False
 
 
 def _employment_type_present(rule: Rule, context: _Context) -> list[Span]:

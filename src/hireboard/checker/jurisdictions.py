@@ -147,3 +147,10 @@ def close_matches(code: str) -> list[str]:
         candidates, code = ["EU", *sorted(countries())], country
     ranked = sorted((_mismatches(code, c), c) for c in candidates)
     return [c for distance, c in ranked if distance <= max(1, len(code) // 3)][:4]
+
+
+@cache
+def region_codes() -> frozenset[str]:
+    """The part after the country of every ISO 3166-2 code ("ON", "CO", "BY"), the way a
+    title line names a region: "Site Reliability Engineer - Toronto, ON"."""
+    return frozenset(code.split("-", 1)[1] for codes in _subdivisions().values() for code in codes)

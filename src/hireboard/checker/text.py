@@ -23,14 +23,6 @@ MONEY = bounded(
     rf"(?:[$€£¥]|\b(?:{_CURRENCY_CODES}|C\$|CA\$|US\$|A\$)\b)\s?(?:{_AMOUNT})"
     rf"|(?<!\d)(?:{_AMOUNT})\s?(?:{_CURRENCY_CODES}|euros?|dollars?|zł|zl|PLN)\b"
 )
-# Open-ended pay: a word before an amount ("up to $X") or after it ("$X+", "$X and up"),
-# looked for around each amount rather than across the whole text.
-OPEN_BEFORE = bounded(
-    r"(?i)\b(?:up\s+to|from|starting\s+(?:at|from)|as\s+(?:much|high)\s+as|at\s+least|"
-    r"minimum(?:\s+of)?)\s+$"
-)
-OPEN_AFTER = bounded(r"(?i)^\s*(?:\+|(?:and|or)\s+(?:up|above|more)\b|plus\b)")
-RANGE_AFTER = bounded(r"^\s*(?:-|\u2013|\u2014|to)\s*\S*\d")
 PERIOD = bounded(
     r"(?i)\b(?:per|a|an|each|/)\s*(?:hour|hr|day|week|month|year|yr|annum)\b"
     r"|/\s?(?:h|hr|yr|year|month|mo)\b"
@@ -76,6 +68,17 @@ WORKPLACE = bounded(
     r"from\s+our\s+\w+\s+office|relocat\w*)\b"
 )
 
+# A place in the title line: "Title - City, Region", "Title | City, Region", "Title at
+# Company, City, Region", "Title (City, Region)", "Title (Remote, EU)". Which region names
+# count is decided by the engine (``_title_names_place``): codes and a few names.
+_PLACE_WORD = r"[^\W\d_][\w.'\u2019-]{0,30}"
+TITLE_PLACE = bounded(
+    rf"(?:[ \t](?:[-\u2013\u2014|@\u00b7/]|at|in)[ \t]{{1,3}}|\([ \t]{{0,2}}|,[ \t]{{1,2}})"
+    rf"(?P<city>{_PLACE_WORD}(?:[ \t]{_PLACE_WORD}){{0,3}}),[ \t]{{0,2}}"
+    rf"(?P<region>{_PLACE_WORD}(?:[ \t]{_PLACE_WORD}){{0,2}})[ \t]{{0,3}}"
+    r"(?=[)\-\u2013\u2014|(/,\r]|$)"
+)
+FIRST_LINE = bounded(r"[^\n]{0,200}")
 
 # Syllables are counted per word of at most MAX_TOKEN letters: each pattern below looks
 # no further than the end of its word, and no word is longer than the cap (a lazy
@@ -129,20 +132,14 @@ class Text:
     def money(self) -> list[re.Match[str]]:
         return list(MONEY.finditer(self.text))
 
+    @cached_property
+    def pay_figures(self) -> list[PayFigure]:
+        """The pay ranges written in the text (see ``pay_figures``)."""
+        return pay_figures(self.text)
+
     def open_ended(self) -> list[Span]:
-        """Amounts with only one end: "up to $X", "from $X", "$X+", "$X and up"."""
-        spans = []
-        for amount in self.money:
-            before = self.text[max(0, amount.start() - 30) : amount.start()]
-            after = self.text[amount.end() : amount.end() + 20]
-            opener = OPEN_BEFORE.search(before)
-            if opener and not RANGE_AFTER.match(after):
-                spans.append(Span(amount.start() - len(before) + opener.start(), amount.end()))
-                continue
-            closer = OPEN_AFTER.match(after)
-            if closer:
-                spans.append(Span(amount.start(), amount.end() + closer.end()))
-        return spans
+        """Figures with only one end: "up to $X", "from $X", "$X+", "$X and up"."""
+        return [f.span for f in self.pay_figures if f.low is None or f.high is None]
 
     @cached_property
     def words(self) -> list[re.Match[str]]:
@@ -194,3 +191,169 @@ class Text:
             in {"you", "your", "you'll", "you're", "yours", "you\u2019ll", "you\u2019re"}
         )
         return 100 * you / words
+
+
+# --- pay ranges written in the text ------------------------------------------------------
+# One parser for every rule about pay figures (the law rules on width, completeness and
+# period, and the vague-pay rule on open-ended figures), in the languages the rules cover:
+# "CAD 90,000 - 160,000 per year", "€55k to €70k", "$45-$60/hour",
+# "55.000-70.000 EUR brutto jährlich", "od 12 000 do 15 000 zł brutto miesięcznie".
+_PAY_BEFORE = rf"(?:C\$|CA\$|US\$|A\$|[$€£]|\b(?:{_CURRENCY_CODES})\b)"
+_PAY_AFTER = rf"(?:\b(?:{_CURRENCY_CODES}|euros?|dollars?|złotych|zł|zl)(?!\w)|€|\$)"
+# Thousands separated by a comma, a dot or a (narrow, no-break) space, never a line break.
+_PAY_NUMBER = r"\d{1,3}(?:[,.\u00a0\u202f ]\d{3}){1,3}(?:[.,]\d{1,2})?|\d{1,7}(?:[.,]\d{1,2})?"
+
+
+def _pay_amount(n: int) -> str:
+    return (
+        rf"(?P<cb{n}>{_PAY_BEFORE})?[ \u00a0]?(?P<n{n}>{_PAY_NUMBER})"
+        rf"(?:[ \u00a0]?(?P<k{n}>[kKmM])(?![^\W\d_]))?(?:[ \u00a0]?(?P<ca{n}>{_PAY_AFTER}))?"
+    )
+
+
+# The words between the two ends: a dash of any kind, or "to" and its translations
+# (bis/und, do, à/a/et, hasta/y, and); never a line break (a bullet's "-" starts no range).
+_PAY_BETWEEN = (
+    r"[ \u00a0\t]{0,3}(?:-|\u2013|\u2014|to|and|bis|und|do|à|a|et|y|hasta)[ \u00a0\t]{0,3}"
+)
+PAY_FIGURES = bounded(rf"(?<![\w.,]){_pay_amount(1)}(?:{_PAY_BETWEEN}{_pay_amount(2)})?")
+# A single figure's open end, in the 30 characters before it or the 20 after it.
+PAY_OPEN_BEFORE = bounded(
+    r"(?i)(?:\b(?:up\s+to|from|starting\s+(?:at|from)|as\s+(?:much|high)\s+as|at\s+least|"
+    r"minimum(?:\s+of)?|bis\s+zu|ab|jusqu'à|à\s+partir\s+de|desde|hasta|do|od|von|"
+    r"mindestens|au\s+moins|minimo|mínimo|ponad)|\bmin\.)\s{1,3}$"
+)
+PAY_OPEN_AFTER = bounded(
+    r"(?i)^[ \t]{0,3}(?:\+|(?:and|or)\s+(?:up|above|more)\b|plus\b|und\s+mehr\b|et\s+plus\b|"
+    r"o\s+más\b|i\s+więcej\b)"
+)
+# Openers that give the bottom of the range ("from", "ab", "od"); the others give the top.
+_LOW_ONLY = frozenset(
+    {"from", "starting", "at", "minimum", "min", "ab", "à", "desde", "od", "von"}
+    | {"mindestens", "au", "minimo", "mínimo", "ponad"}
+)
+# Each period's words; the short or ambiguous ones ("an", "h", "tag") only after their
+# preposition or a slash. Group names are ``period_n``: a name may appear only once.
+_PAY_PERIODS = (
+    ("hour", r"hours?|hr|hourly|stunde|stündlich|godz\w{0,4}|godzinę|heure|horaire|hora"),
+    ("hour", r"/[ \t]?h\b"),
+    ("day", r"day|daily|täglich|dziennie|jour|día"),
+    ("day", r"pro[ \t]tag"),
+    ("week", r"week|weekly|woche|wöchentlich|tydzień|semaine|semana"),
+    (
+        "month",
+        r"months?|monthly|monat|monatlich|miesiąc|miesięcznie|mois|mensuel\w{0,2}|mes|mensual\w{0,2}",
+    ),
+    ("month", r"/[ \t]?mo\b"),
+    (
+        "year",
+        r"years?|yr|annum|annual|annually|yearly|p\.[ \t]?a\.|jahr|jährlich|jahresgehalt|"
+        r"rocznie|rok|annuel\w{0,2}|año|anual\w{0,2}",
+    ),
+    ("year", r"par[ \t]an"),
+)
+PAY_PERIOD = bounded(
+    "(?i)(?<!\\w)(?:(?:per|a|an|each|pro|im|na|par|al|por|/)[ \\t]{0,2})?(?:"
+    + "|".join(f"(?P<{name}_{n}>{words})" for n, (name, words) in enumerate(_PAY_PERIODS))
+    + ")(?!\\w)"
+)
+_CURRENCY_NAMES = {
+    "$": "$", "DOLLAR": "$", "DOLLARS": "$", "C$": "CAD", "CA$": "CAD", "US$": "USD",
+    "A$": "AUD", "€": "EUR", "EURO": "EUR", "EUROS": "EUR", "£": "GBP", "¥": "JPY",
+    "ZŁ": "PLN", "ZL": "PLN", "ZŁOTYCH": "PLN",
+}  # fmt: skip
+DOLLAR_CURRENCIES = frozenset({"USD", "CAD", "AUD", "NZD", "SGD", "HKD"})
+
+
+@dataclass(frozen=True)
+class PayFigure:
+    """A pay range (or one end of one) as written in the text; ``currency`` "$" is a
+    dollar of unknown country, ``period`` None when no period is written next to it."""
+
+    low: float | None
+    high: float | None
+    currency: str
+    period: str | None
+    span: Span
+
+    def as_range(self) -> dict[str, object]:
+        """The shape of a structured ``pay_ranges`` item, so one check reads both."""
+        return {"min": self.low, "max": self.high, "currency": self.currency,
+                "period": self.period, "span": self.span}  # fmt: skip
+
+
+def _number(digits: str, multiplier: str | None) -> float:
+    """90,000 / 90.000 / 90 000 / 45.50 / 45,50, times k or M."""
+    cleaned = digits.replace("\u00a0", " ").replace("\u202f", " ")
+    parts = re.split(r"[,. ]", cleaned)
+    if len(parts) > 1 and len(parts[-1]) != 3:  # a decimal fraction
+        value = float("".join(parts[:-1]) + "." + parts[-1])
+    else:
+        value = float("".join(parts))
+    factor = {"k": 1_000, "m": 1_000_000}.get((multiplier or "").lower(), 1)
+    return value * factor
+
+
+def _currency(*written: str | None) -> str | None:
+    for name in written:
+        if name:
+            key = name.strip().upper()
+            return _CURRENCY_NAMES.get(key, key)
+    return None
+
+
+def _period_near(text: str, start: int, end: int) -> str | None:
+    """The period written on the same line just after the figures, else just before (at
+    most 40 characters either way: a search to the line's end would be quadratic)."""
+    after = text[end : end + 40].split("\n", 1)[0]
+    before = text[max(0, start - 40) : start].rsplit("\n", 1)[-1]
+    for window in (after, before):
+        found = PAY_PERIOD.search(window)
+        if found is not None and found.lastgroup is not None:
+            return found.lastgroup.split("_")[0]
+    return None
+
+
+def pay_figures(text: str) -> list[PayFigure]:
+    """Every pay figure with a currency: closed ranges, and single figures with an open
+    end ("up to $90,000", "ab 55.000 €", "$120k+"); plain amounts ("a $500 budget") are
+    not pay ranges and are left out."""
+    figures = []
+    for match in PAY_FIGURES.finditer(text):
+        currency = _currency(*(match.group(g) for g in ("cb1", "ca1", "cb2", "ca2")))
+        if currency is None:
+            continue
+        span = Span(match.start(), match.end())
+        low = _number(match.group("n1"), match.group("k1") or match.group("k2"))
+        if match.group("n2") is not None:
+            high = _number(match.group("n2"), match.group("k2"))
+            if match.group("k1") is None and match.group("k2") and low >= high:
+                low = _number(match.group("n1"), None)  # "90-110k" is 90k-110k ...
+                low = low * 1_000 if low * 1_000 < high else low  # ... "9,500-12k" is not
+            figures.append(PayFigure(min(low, high), max(low, high), currency,
+                                     _period_near(text, span.start, span.end), span))  # fmt: skip
+            continue
+        figure = _open_figure(text, match, low, currency)
+        if figure is not None:
+            figures.append(figure)
+    return figures
+
+
+def _open_figure(text: str, match: re.Match[str], amount: float, currency: str) -> PayFigure | None:
+    """A single figure with an opener before it ("up to", "ab", "do") or a closer after it
+    ("+", "and up"); which end it gives depends on the opener's first word."""
+    before = text[max(0, match.start() - 30) : match.start()]
+    opener = PAY_OPEN_BEFORE.search(before)
+    closer = None if opener else PAY_OPEN_AFTER.match(text[match.end() : match.end() + 20])
+    if opener is None and closer is None:
+        return None
+    period = _period_near(text, match.start(), match.end())
+    if opener is not None:
+        first = opener.group(0).split()[0].lower().rstrip(".")
+        start = match.start() - len(before) + opener.start()
+        low, high = (amount, None) if first in _LOW_ONLY else (None, amount)
+        return PayFigure(low, high, currency, period, Span(start, match.end()))
+    assert closer is not None  # noqa: S101 - one of the two, see above
+    return PayFigure(
+        amount, None, currency, period, Span(match.start(), match.end() + closer.end())
+    )
