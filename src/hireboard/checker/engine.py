@@ -306,9 +306,18 @@ def _pay_range_present(rule: Rule, context: _Context) -> list[Span]:
 
 
 def _pay_range_closed(rule: Rule, context: _Context) -> list[Span]:
-    spans = context.text.open_ended()
+    """Open-ended figures, unless the posting also states a closed range: "a minimum of
+    EUR 3,600 (the collective agreement's); our band is EUR 3,600 - 4,600" is complete."""
     half = [r for r in context.ranges if (r.get("min") is None) != (r.get("max") is None)]
-    return spans + ([WHOLE] if half else [])
+    if half:
+        return [WHOLE]
+    closed_text = any(f.low is not None and f.high is not None for f in context.text.pay_figures)
+    closed_structured = any(
+        r.get("min") is not None and r.get("max") is not None for r in context.ranges
+    )
+    if closed_text or closed_structured:
+        return []
+    return context.text.open_ended()
 
 
 def _pay_period_stated(rule: Rule, context: _Context) -> list[Span]:
