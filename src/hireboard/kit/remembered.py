@@ -9,21 +9,24 @@ role) must be authorised and computed per request instead.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
+from typing import TypeVar
 
 from starlette.requests import Request
 
 from hireboard.kit.cache import LocalCache, rendered_size
 from hireboard.kit.caching import Rendered
 
+R = TypeVar("R", bound=Rendered)
+
 
 async def remember(
     request: Request,
     key: str,
-    render: Callable[[], Awaitable[Rendered]],
+    render: Callable[[], Awaitable[R]],
     *,
     ttl: float,
     tags: Iterable[str],
-) -> Rendered:
+) -> R:
     """The answer under ``key``, rendered once for every concurrent request (single flight)
     and kept ``ttl`` seconds or until one of ``tags`` is announced; ``ttl`` 0 keeps none."""
     cache: LocalCache | None = getattr(request.app.state, "cache", None)
