@@ -137,6 +137,9 @@ class Settings(BaseSettings):
     search_facet_exact_limit: int = Field(default=1_000, ge=100)
     # Facets per query signature, in each process: a few seconds, so a new posting shows.
     search_facet_cache_seconds: float = Field(default=5, ge=0, le=60)
+    # Feeds and first search pages of published postings, kept rendered in each process
+    # (single flight); dropped sooner when a posting change is announced. 0: not kept.
+    public_cache_seconds: float = Field(default=5, ge=0, le=60)
     # Statement timeouts of the public read routes, per route class (writes and everything
     # else keep statement_timeout_ms); a cancelled statement answers 503 query_timeout.
     statement_timeout_search_ms: int = Field(default=1500, ge=1)

@@ -9,7 +9,7 @@ migrations, only binds a role that neither owns the tables nor is a superuser.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -210,6 +210,19 @@ def timed_read_session(
             yield session
 
     return timed
+
+
+def timed_read(
+    request: Request, route_class: RouteClass | None
+) -> AbstractAsyncContextManager[AsyncSession]:
+    """``timed_read_session``'s transaction (``read_session``'s when ``route_class`` is
+    None), opened by a route only when it needs the database: an answer found in the cache
+    then costs no connection and no round trip."""
+    if route_class is None:
+        return _read_transaction(request, None)
+    settings: Settings = request.app.state.settings
+    timeout_ms = int(getattr(settings, f"statement_timeout_{route_class}_ms"))
+    return _read_transaction(request, timeout_ms)
 
 
 # scope="function": the commit finishes before the response is sent, so a failed commit

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 
 from hireboard.config import Settings
-from hireboard.db import StatsSession
+from hireboard.db import timed_read
 from hireboard.errors import ValidationFailed
-from hireboard.kit.caching import cached_response
+from hireboard.kit.caching import Rendered, respond
 from hireboard.kit.problem import problem_responses
+from hireboard.kit.remembered import remember
 from hireboard.kit.routing import JSONRoute
 from hireboard.kit.text import CountryCode, SkillText
 from hireboard.market import service
@@ -22,6 +24,9 @@ from hireboard.vocabulary import ROLE_FAMILIES, Level, RoleFamily
 
 router = APIRouter(route_class=JSONRoute, tags=["market"])
 _CACHE = "public, max-age=5"
+# Only the TTL bounds staleness (documented: a change shows within 5 s). Dropping every
+# figure on each posting write ("postings") would recompute them at the write rate.
+_TAGS = ("market",)
 
 
 def _settings(request: Request) -> Settings:
@@ -86,16 +91,29 @@ class Stats(BaseModel):
     converted: dict[str, Any] | None = None
 
 
-async def _stats(
-    request: Request, session: StatsSession, filters: service.Filters
-) -> dict[str, Any]:
+async def _stats(request: Request, filters: service.Filters) -> dict[str, Any]:
     settings = _settings(request)
-    return await service.stats(
-        session,
-        filters,
-        min_sample=settings.stats_min_sample,
-        cache_s=settings.stats_cache_seconds,
-    )
+    async with timed_read(request, "stats") as session:
+        return await service.stats(session, filters, min_sample=settings.stats_min_sample)
+
+
+async def _remembered(
+    request: Request,
+    key: str,
+    render: Callable[[], Awaitable[BaseModel]],
+    *,
+    exclude_none: bool = False,
+) -> Response:
+    """The answer rendered once per ``stats_cache_seconds`` in this process, with its ETag;
+    a hit (or a 304) opens no database session."""
+
+    async def rendered() -> Rendered:
+        body = (await render()).model_dump_json(exclude_none=exclude_none).encode()
+        return Rendered.of(body, "application/json")
+
+    ttl = _settings(request).stats_cache_seconds
+    found = await remember(request, key, rendered, ttl=ttl, tags=_TAGS)
+    return respond(request, found, cache_control=_CACHE)
 
 
 @router.get(
@@ -104,17 +122,15 @@ async def _stats(
     response_model=Stats,
     responses=problem_responses(422, 503),
 )
-async def market_stats(request: Request, session: StatsSession, filters: StatsFilters) -> Response:
+async def market_stats(request: Request, filters: StatsFilters) -> Response:
     """Exact over published postings (a change shows within 5 seconds). Pay is the
     annualised midpoint of each posting's range, one entry per currency; figures from fewer
     than `HIREBOARD_STATS_MIN_SAMPLE` postings are withheld."""
-    body = Stats(**await _stats(request, session, filters))
-    return cached_response(
-        request,
-        body.model_dump_json(exclude_none=True).encode(),
-        "application/json",
-        cache_control=_CACHE,
-    )
+
+    async def render() -> Stats:
+        return Stats(**await _stats(request, filters))
+
+    return await _remembered(request, f"market:stats:{filters!r}", render, exclude_none=True)
 
 
 class Role(BaseModel):
@@ -128,10 +144,9 @@ class Roles(BaseModel):
     next_cursor: str | None = None
 
 
-@router.get("/v1/market/roles", summary="Role families with their open positions")
-async def market_roles(session: StatsSession) -> Roles:
-    """Every role family, busiest first; those with no open position at the end."""
-    counts = {row.role_family: int(row.n) for row in await service.roles(session)}
+async def _roles(request: Request) -> Roles:
+    async with timed_read(request, "stats") as session:
+        counts = {row.role_family: int(row.n) for row in await service.roles(session)}
     catalog = builtin_templates()
     families = sorted(ROLE_FAMILIES, key=lambda f: (-counts.get(f, 0), f))
     return Roles(
@@ -146,25 +161,41 @@ async def market_roles(session: StatsSession) -> Roles:
     )
 
 
+@router.get(
+    "/v1/market/roles",
+    summary="Role families with their open positions",
+    response_model=Roles,
+    responses=problem_responses(503),
+)
+async def market_roles(request: Request) -> Response:
+    """Every role family, busiest first; those with no open position at the end."""
+    return await _remembered(request, "market:roles", lambda: _roles(request))
+
+
 class RoleDetail(BaseModel):
     role_family: str
     stats: Stats
     template: dict[str, Any] | None
 
 
-@router.get(
-    "/v1/market/roles/{role_family}",
-    summary="One role family: its statistics with its job-description template",
-    responses=problem_responses(422, 503),
-)
-async def market_role(
-    role_family: RoleFamily, request: Request, session: StatsSession
-) -> RoleDetail:
-    """Like a job site's role page: open positions, pay, levels, and the built-in template."""
-    stats = await _stats(request, session, service.Filters(role_family=(role_family,)))
+async def _role(request: Request, role_family: str) -> RoleDetail:
+    stats = await _stats(request, service.Filters(role_family=(role_family,)))
     template = builtin_templates().get(role_family)
     return RoleDetail(
         role_family=role_family,
         stats=Stats(**stats),
         template=template.model_dump(mode="json") if template else None,
+    )
+
+
+@router.get(
+    "/v1/market/roles/{role_family}",
+    summary="One role family: its statistics with its job-description template",
+    response_model=RoleDetail,
+    responses=problem_responses(422, 503),
+)
+async def market_role(role_family: RoleFamily, request: Request) -> Response:
+    """Like a job site's role page: open positions, pay, levels, and the built-in template."""
+    return await _remembered(
+        request, f"market:role:{role_family}", lambda: _role(request, role_family)
     )

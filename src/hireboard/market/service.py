@@ -1,9 +1,9 @@
 """Statistics over ``market_facts`` and ``market_pay`` (kept equal to the published set by
 triggers, so every figure is exact). Filters on role family and currency alone are answered
 from summaries the triggers keep per role family (``summaries``), in milliseconds at a
-million postings; any other filter reads the matching facts. Answers are cached per filter
-set for ``HIREBOARD_STATS_CACHE_SECONDS`` (default 5): a publish, edit or close shows within
-that.
+million postings; any other filter reads the matching facts. The routes keep each answer
+rendered per filter set for ``HIREBOARD_STATS_CACHE_SECONDS`` (default 5, single flight in
+each process): a publish, edit or close shows within that.
 
 Pay is the annualised midpoint of each posting's pay range, one distribution per currency,
 never mixed. With ``convert_to`` the distributions are also pooled after conversion with
@@ -12,10 +12,9 @@ the dated rate table in ``reference/fx_rates.yaml``, and the answer says so.
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
@@ -73,26 +72,6 @@ class Filters:
         """Only role family and currency: the summaries answer (a conversion is separate)."""
         narrowing = (self.level, self.country, self.workplace_type, self.skill)
         return not any(narrowing) and self.organization is None and self.posted_within is None
-
-
-@dataclass
-class _Cache:
-    ttl_s: float
-    entries: dict[Filters, tuple[float, dict[str, Any]]] = field(default_factory=dict)
-
-    def get(self, key: Filters) -> dict[str, Any] | None:
-        found = self.entries.get(key)
-        if found is None or time.monotonic() - found[0] > self.ttl_s:
-            return None
-        return found[1]
-
-    def put(self, key: Filters, value: dict[str, Any]) -> None:
-        if len(self.entries) >= 2048:
-            self.entries.clear()
-        self.entries[key] = (time.monotonic(), value)
-
-
-_caches: dict[float, _Cache] = {}
 
 
 def _withheld(n: int, min_sample: int) -> dict[str, Any]:
@@ -163,13 +142,8 @@ def _weekly_figures(
 PAY_BASIS = "annualised midpoint of each posting's pay range"
 
 
-async def stats(
-    session: AsyncSession, filters: Filters, *, min_sample: int, cache_s: float
-) -> dict[str, Any]:
-    cache = _caches.setdefault(cache_s, _Cache(cache_s))
-    cached = cache.get(filters)
-    if cached is not None:
-        return cached
+async def stats(session: AsyncSession, filters: Filters, *, min_sample: int) -> dict[str, Any]:
+    """The figures for ``filters``; the routes keep them rendered (``kit.remembered``)."""
     if filters.summarised:
         result = await _from_summaries(session, filters, min_sample)
     else:
@@ -179,7 +153,6 @@ async def stats(
         result["converted"] = await _converted(
             session, where, params, filters.convert_to, min_sample
         )
-    cache.put(filters, result)
     return result
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
@@ -20,13 +22,14 @@ from hireboard.access.auth import (
 )
 from hireboard.checker.rules import RuleSet
 from hireboard.config import Settings
-from hireboard.db import SearchSession
+from hireboard.db import timed_read
 from hireboard.errors import ValidationFailed
-from hireboard.kit.caching import Rendered, cached_response, respond
+from hireboard.kit.caching import Rendered, cached_response, etag_of, respond
 from hireboard.kit.hosts import public_request_url
 from hireboard.kit.idempotency import idempotent
 from hireboard.kit.pagination import InvalidCursor, Page, PageRequest, Paging, encode_cursor
 from hireboard.kit.problem import problem_responses
+from hireboard.kit.remembered import R, remember
 from hireboard.kit.routing import JSONRoute
 from hireboard.kit.text import CountryCode, Day, PlaceCode, SkillText, Text, Timestamp
 from hireboard.postings import facets as facet_counts
@@ -188,6 +191,7 @@ async def _search(
             searched,
             exact_limit=settings.search_facet_exact_limit,
             cache_seconds=settings.search_facet_cache_seconds,
+            cache=request.app.state.cache,
             matches=found.matches,
         )
     items = [service.to_posting(row, settings) for row in rows]
@@ -198,20 +202,42 @@ def _next_url(request: Request, cursor: str | None) -> str | None:
     return str(public_request_url(request).include_query_params(cursor=cursor)) if cursor else None
 
 
-@router.get(
-    "/v1/postings",
-    summary="Search published postings",
-    response_model=SearchPage,
-    responses=problem_responses(400, 422, 503),
-)
-async def search_postings(
-    request: Request, session: SearchSession, query: SearchQuery, paging: Paging
-) -> Response:
-    """Full text (`q`, websearch syntax; when nothing matches, its unknown words are
-    respelled from the words of published postings and that is searched, with `fuzzy: true`
-    and `did_you_mean`), filters (repeat a parameter for several values), facets, and a
-    stable cursor. `updated_since` lists changed postings, closed and expired included."""
-    searched = await _search(request, session, query, paging, facets=True)
+@dataclass(frozen=True, slots=True)
+class _Page(Rendered):
+    """A search page's bytes with the ``Link`` header to the next one."""
+
+    link: str | None = None
+
+
+def _first_page_key(request: Request, query: finder.Query, paging: PageRequest) -> str | None:
+    """The cache key of a first page of published postings, from the normalised query
+    parameters; None for a later page or incremental sync. No input depends on the caller:
+    these routes take no credentials and read as nobody."""
+    if paging.cursor is not None or finder.source(query) is not finder.PUBLISHED:
+        return None
+    return f"{request.url.path}?{urlencode(sorted(request.query_params.multi_items()))}"
+
+
+async def _public(
+    request: Request, query: finder.Query, paging: PageRequest, render: Callable[[], Awaitable[R]]
+) -> R:
+    """``render``'s answer, kept ``public_cache_seconds`` when it is a first page."""
+    key = _first_page_key(request, query, paging)
+    if key is None:
+        return await render()
+    ttl = _settings(request).public_cache_seconds
+    return await remember(request, key, render, ttl=ttl, tags=("postings",))
+
+
+async def _searched(
+    request: Request, query: finder.Query, paging: PageRequest, *, facets: bool
+) -> _Searched:
+    async with timed_read(request, "search") as session:
+        return await _search(request, session, query, paging, facets)
+
+
+async def _search_page(request: Request, query: finder.Query, paging: PageRequest) -> _Page:
+    searched = await _searched(request, query, paging, facets=True)
     cursor = searched.next_cursor
     page = SearchPage(
         items=searched.items,
@@ -220,15 +246,38 @@ async def search_postings(
         fuzzy=searched.did_you_mean is not None,
         did_you_mean=searched.did_you_mean,
     )
-    response = cached_response(
-        request,
-        page.model_dump_json().encode(),
-        "application/json",
-        cache_control=_SEARCH_CACHE,
-    )
-    if cursor:
-        response.headers["Link"] = f'<{_next_url(request, cursor)}>; rel="next"'
+    link = f'<{_next_url(request, cursor)}>; rel="next"' if cursor else None
+    body = page.model_dump_json().encode()
+    return _Page(body, "application/json", etag_of(body), link)
+
+
+@router.get(
+    "/v1/postings",
+    summary="Search published postings",
+    response_model=SearchPage,
+    responses=problem_responses(400, 422, 503),
+)
+async def search_postings(request: Request, query: SearchQuery, paging: Paging) -> Response:
+    """Full text (`q`, websearch syntax; when nothing matches, its unknown words are
+    respelled from the words of published postings and that is searched, with `fuzzy: true`
+    and `did_you_mean`), filters (repeat a parameter for several values), facets, and a
+    stable cursor. `updated_since` lists changed postings, closed and expired included."""
+    page = await _public(request, query, paging, lambda: _search_page(request, query, paging))
+    response = respond(request, page, cache_control=_SEARCH_CACHE)
+    if page.link:
+        response.headers["Link"] = page.link
     return response
+
+
+async def _json_feed(request: Request, query: finder.Query, paging: PageRequest) -> Rendered:
+    searched = await _searched(request, query, paging, facets=False)
+    feed = syndication.json_feed(
+        searched.items,
+        base_url=_settings(request).base_url,
+        feed_url=str(public_request_url(request)),
+        next_url=_next_url(request, searched.next_cursor),
+    )
+    return Rendered.of(json.dumps(feed, ensure_ascii=False).encode(), "application/feed+json")
 
 
 @router.get(
@@ -236,25 +285,17 @@ async def search_postings(
     summary="Published postings as JSON Feed 1.1 (same filters as search)",
     responses={200: {"content": {"application/feed+json": {}}}, **problem_responses(400, 422, 503)},
 )
-async def feed_json(
-    request: Request, session: SearchSession, query: SearchQuery, paging: Paging
-) -> Response:
+async def feed_json(request: Request, query: SearchQuery, paging: Paging) -> Response:
     """Each item links to the posting's `url`; `next_url` pages on."""
-    searched = await _search(request, session, query, paging, facets=False)
-    items, cursor = searched.items, searched.next_cursor
-    settings = _settings(request)
-    feed = syndication.json_feed(
-        items,
-        base_url=settings.base_url,
-        feed_url=str(public_request_url(request)),
-        next_url=_next_url(request, cursor),
-    )
-    return cached_response(
-        request,
-        json.dumps(feed, ensure_ascii=False).encode(),
-        "application/feed+json",
-        cache_control=_SEARCH_CACHE,
-    )
+    feed = await _public(request, query, paging, lambda: _json_feed(request, query, paging))
+    return respond(request, feed, cache_control=_SEARCH_CACHE)
+
+
+async def _rss_feed(request: Request, query: finder.Query, paging: PageRequest) -> Rendered:
+    items = (await _searched(request, query, paging, facets=False)).items
+    feed_url = str(public_request_url(request))
+    body = syndication.rss(items, base_url=_settings(request).base_url, feed_url=feed_url)
+    return Rendered.of(body.encode(), "application/rss+xml; charset=utf-8")
 
 
 @router.get(
@@ -262,17 +303,10 @@ async def feed_json(
     summary="Published postings as RSS 2.0 (same filters as search)",
     responses={200: {"content": {"application/rss+xml": {}}}, **problem_responses(400, 422, 503)},
 )
-async def feed_rss(
-    request: Request, session: SearchSession, query: SearchQuery, paging: Paging
-) -> Response:
+async def feed_rss(request: Request, query: SearchQuery, paging: Paging) -> Response:
     """Each item links to the posting's `url`."""
-    items = (await _search(request, session, query, paging, facets=False)).items
-    settings = _settings(request)
-    feed_url = str(public_request_url(request))
-    body = syndication.rss(items, base_url=settings.base_url, feed_url=feed_url)
-    return cached_response(
-        request, body.encode(), "application/rss+xml; charset=utf-8", cache_control=_SEARCH_CACHE
-    )
+    feed = await _public(request, query, paging, lambda: _rss_feed(request, query, paging))
+    return respond(request, feed, cache_control=_SEARCH_CACHE)
 
 
 @router.post(

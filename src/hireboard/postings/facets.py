@@ -13,19 +13,20 @@ used before, hands back a random subset). Two deterministic samples, whichever r
   are random UUIDs, so that is an unbiased sample), which reads every match once (fewer
   than ``SAMPLE * rows / MAX_SAMPLED_ROWS``: 12,500 at a million postings).
 
-Results are cached per query signature (the filters, never the cursor) for a few seconds.
+Results are cached per query signature (the filters, never the cursor) for a few seconds in
+the process's cache (``app.state.cache``: single flight, dropped when "postings" is
+announced), and only for the published set, the same for every caller.
 """
 
 from __future__ import annotations
 
 import json
-import time
-from collections import OrderedDict
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hireboard.kit.cache import LocalCache
 from hireboard.postings.search import PUBLISHED, Query, Where, source, where
 
 FACETS = ("level", "workplace_type", "country", "skill")
@@ -33,7 +34,6 @@ FACETS = ("level", "workplace_type", "country", "skill")
 SAMPLE = 250
 # A table sample reads about this many rows at most, or the id-ordered sample is used.
 MAX_SAMPLED_ROWS = 20_000
-CACHE_SIZE = 1024
 
 
 async def facets(
@@ -42,6 +42,7 @@ async def facets(
     *,
     exact_limit: int,
     cache_seconds: float,
+    cache: LocalCache | None = None,
     matches: int | None = None,
 ) -> dict[str, Any]:
     """Counts per value over the whole result; exact up to ``exact_limit`` matches, then
@@ -51,13 +52,16 @@ async def facets(
     condition = where(query)
     # Only the published set is the same for every caller; incremental sync reads
     # ``postings`` under the caller's row-level security, so it is not shared.
-    key = _signature(condition, exact_limit) if source(query) is PUBLISHED else None
-    if key is not None and (hit := _cache_get(key, cache_seconds)) is not None:
-        return hit
-    counted = await _compute(session, query, condition, exact_limit, matches)
-    if key is not None:
-        _cache_put(key, counted)
-    return counted
+    shared = source(query) is PUBLISHED and cache is not None and cache_seconds > 0
+    if not shared or cache is None:
+        return await _compute(session, query, condition, exact_limit, matches)
+    return await cache.get_or_compute(
+        _signature(condition, exact_limit),
+        lambda: _compute(session, query, condition, exact_limit, matches),
+        ttl=cache_seconds,
+        tags=("postings",),
+        size=_size_of,
+    )
 
 
 async def _compute(
@@ -156,25 +160,11 @@ async def _counted(
     return grouped
 
 
-# In-process, bounded, a few seconds: until the shared cache (``kit/cache.py``, single
-# flight and invalidation by NOTIFY) replaces these two functions.
-_cache: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
-
-
 def _signature(condition: Where, exact_limit: int) -> str:
     params = json.dumps(condition.params, sort_keys=True, default=str)
-    return f"{condition.sql}\x00{params}\x00{exact_limit}"
+    return f"facets\x00{condition.sql}\x00{params}\x00{exact_limit}"
 
 
-def _cache_get(key: str, ttl: float) -> dict[str, Any] | None:
-    found = _cache.get(key)
-    if found is None or time.monotonic() - found[0] > ttl:
-        return None
-    return found[1]
-
-
-def _cache_put(key: str, value: dict[str, Any]) -> None:
-    _cache[key] = (time.monotonic(), value)
-    _cache.move_to_end(key)
-    while len(_cache) > CACHE_SIZE:
-        _cache.popitem(last=False)
+def _size_of(counted: dict[str, Any]) -> int:
+    """About what the counts hold in memory, for the cache's byte bound."""
+    return 200 + sum(64 * len(values) for values in counted.values())

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
 
+from hireboard.access.actor import Actor
 from hireboard.access.auth import ActingWrite, CurrentActor, OptionalActingRead, OptionalActor
-from hireboard.kit.caching import cached_response
+from hireboard.access.context import act_as
+from hireboard.db import timed_read
+from hireboard.kit.caching import Rendered, cached_response, respond
 from hireboard.kit.hosts import public_url
 from hireboard.kit.idempotency import idempotent
 from hireboard.kit.pagination import Page, Paging
 from hireboard.kit.problem import problem_responses
+from hireboard.kit.remembered import remember
 from hireboard.kit.routing import JSONRoute
 from hireboard.kit.text import Text
 from hireboard.templates import service
@@ -42,6 +47,9 @@ _READ_ERRORS = problem_responses(401, 403, 404, 422)
 _WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)
 _PUBLIC = "public, max-age=300"
 _PRIVATE = "private, no-cache"
+# A built-in's rendering is dropped when it changes (``template:<id>``); the TTL only
+# frees memory of renderings nobody asks for.
+_RENDER_KEPT_S = 300.0
 _RENDERED: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The rendered template in the requested format.",
@@ -146,22 +154,37 @@ async def get_version(
     return await service.get_version(session, actor, template_id, version)
 
 
+async def _render(
+    request: Request, actor: Actor, template_id: str, body: RenderRequest
+) -> tuple[Rendered, bool]:
+    """Authorised and rendered on a session of its own (``service.find`` checks the
+    caller); also whether the template is public."""
+    async with timed_read(request, None) as session:
+        await act_as(session, actor)
+        text, public = await service.render_template(
+            session, actor, template_id, body.level, body.format, dict(body.values)
+        )
+    return Rendered.of(text.encode(), MEDIA_TYPES[body.format]), public
+
+
 async def _rendered(
-    request: Request,
-    session: OptionalActingRead,
-    actor: OptionalActor,
-    template_id: str,
-    body: RenderRequest,
+    request: Request, actor: Actor, template_id: str, body: RenderRequest
 ) -> Response:
-    text, public = await service.render_template(
-        session, actor, template_id, body.level, body.format, dict(body.values)
-    )
-    return cached_response(
-        request,
-        text.encode(),
-        MEDIA_TYPES[body.format],
-        cache_control=_PUBLIC if public else _PRIVATE,
-    )
+    """Built-ins (by role-family id) are public, the same for every caller: kept rendered
+    until ``template:<id>`` is announced. Organization templates are authorised and
+    rendered per request, never cached."""
+    if not service.is_builtin_ref(template_id):
+        found, public = await _render(request, actor, template_id, body)
+        return respond(request, found, cache_control=_PUBLIC if public else _PRIVATE)
+
+    async def public_render() -> Rendered:
+        return (await _render(request, actor, template_id, body))[0]
+
+    values = json.dumps(sorted(body.values.items()), ensure_ascii=False)
+    key = f"template:render:{template_id}:{body.level}:{body.format}:{values}"
+    tags = [service.template_tag(template_id)]
+    found = await remember(request, key, public_render, ttl=_RENDER_KEPT_S, tags=tags)
+    return respond(request, found, cache_control=_PUBLIC)
 
 
 @router.get(
@@ -173,7 +196,6 @@ async def render_get(
     template_id: TemplateRef,
     request: Request,
     actor: OptionalActor,
-    session: OptionalActingRead,
     level: Level | None = None,
     format: Format = "markdown",
 ) -> Response:
@@ -185,7 +207,7 @@ async def render_get(
         if name not in {"level", "format"} and PLACEHOLDER.fullmatch("{" + name + "}")
     }
     body = RenderRequest(level=level, format=format, values=values)
-    return await _rendered(request, session, actor, template_id, body)
+    return await _rendered(request, actor, template_id, body)
 
 
 @router.post(
@@ -198,7 +220,6 @@ async def render_post(
     body: RenderRequest,
     request: Request,
     actor: OptionalActor,
-    session: OptionalActingRead,
 ) -> Response:
     """The same as the GET form; nothing is stored."""
-    return await _rendered(request, session, actor, template_id, body)
+    return await _rendered(request, actor, template_id, body)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hireboard.access import audit, policy
 from hireboard.access.actor import Actor
+from hireboard.kit.cache import announce
 from hireboard.kit.text import STORED_CONTEXT
 from hireboard.organizations.errors import OrganizationNotFound
 from hireboard.organizations.repository import get_organization
@@ -35,6 +36,24 @@ from hireboard.templates.schemas import (
 from hireboard.vocabulary import ROLE_FAMILIES, Level
 
 
+def template_tag(ref: object) -> str:
+    """The cache tag of a template's rendered forms (by id or built-in role-family id)."""
+    return f"template:{ref}"
+
+
+def is_builtin_ref(ref: str) -> bool:
+    """A built-in's role-family id: public, the same for every caller."""
+    return ref in ROLE_FAMILIES
+
+
+async def announce_changed(
+    session: AsyncSession, template_id: uuid.UUID, builtin_id: str | None
+) -> None:
+    """Every process drops the template's cached renderings when this transaction commits."""
+    refs: list[object] = [template_id] if builtin_id is None else [template_id, builtin_id]
+    await announce(session, [template_tag(ref) for ref in refs])
+
+
 def _template(row: Row[Any]) -> Template:
     return Template(
         id=row.id,
@@ -53,7 +72,7 @@ def _template(row: Row[Any]) -> Template:
 async def find(session: AsyncSession, actor: Actor, ref: str) -> Row[Any]:
     """A template by id, or a built-in by its role-family id; 404 when not visible."""
     row = None
-    if ref in ROLE_FAMILIES:
+    if is_builtin_ref(ref):
         row = await repository.get_builtin(session, ref)
     else:
         try:
@@ -164,6 +183,7 @@ async def update_template(
         version = await repository.add_version(
             session, row.id, row.organization_id, content, actor.user_id
         )
+        await announce_changed(session, row.id, row.builtin_id)
         await audit.record(
             session,
             row.organization_id,

@@ -15,6 +15,7 @@ from hireboard.access.context import set_context
 from hireboard.db import Database
 from hireboard.templates import repository
 from hireboard.templates.catalog import builtin_templates
+from hireboard.templates.service import announce_changed
 
 logger = logging.getLogger("hireboard.templates")
 _LOCK = 0x7E4D_0007  # an arbitrary, fixed advisory-lock key for this sync
@@ -55,6 +56,8 @@ async def _sync(database: Database) -> int:
                 )
             elif known[1] != repository.content_hash(content):
                 await repository.add_version(session, known[0], None, content, None)
+                # Processes still serving the old version drop its renderings at commit.
+                await announce_changed(session, known[0], builtin_id)
             else:
                 continue
             changed += 1
