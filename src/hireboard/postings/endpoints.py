@@ -218,7 +218,7 @@ def _first_page_key(request: Request, query: finder.Query, paging: PageRequest) 
     return f"{request.url.path}?{urlencode(sorted(request.query_params.multi_items()))}"
 
 
-async def _public(
+async def _first_page(
     request: Request, query: finder.Query, paging: PageRequest, render: Callable[[], Awaitable[R]]
 ) -> R:
     """``render``'s answer, kept ``public_cache_seconds`` when it is a first page."""
@@ -262,7 +262,7 @@ async def search_postings(request: Request, query: SearchQuery, paging: Paging) 
     respelled from the words of published postings and that is searched, with `fuzzy: true`
     and `did_you_mean`), filters (repeat a parameter for several values), facets, and a
     stable cursor. `updated_since` lists changed postings, closed and expired included."""
-    page = await _public(request, query, paging, lambda: _search_page(request, query, paging))
+    page = await _first_page(request, query, paging, lambda: _search_page(request, query, paging))
     response = respond(request, page, cache_control=_SEARCH_CACHE)
     if page.link:
         response.headers["Link"] = page.link
@@ -287,7 +287,7 @@ async def _json_feed(request: Request, query: finder.Query, paging: PageRequest)
 )
 async def feed_json(request: Request, query: SearchQuery, paging: Paging) -> Response:
     """Each item links to the posting's `url`; `next_url` pages on."""
-    feed = await _public(request, query, paging, lambda: _json_feed(request, query, paging))
+    feed = await _first_page(request, query, paging, lambda: _json_feed(request, query, paging))
     return respond(request, feed, cache_control=_SEARCH_CACHE)
 
 
@@ -305,7 +305,7 @@ async def _rss_feed(request: Request, query: finder.Query, paging: PageRequest) 
 )
 async def feed_rss(request: Request, query: SearchQuery, paging: Paging) -> Response:
     """Each item links to the posting's `url`."""
-    feed = await _public(request, query, paging, lambda: _rss_feed(request, query, paging))
+    feed = await _first_page(request, query, paging, lambda: _rss_feed(request, query, paging))
     return respond(request, feed, cache_control=_SEARCH_CACHE)
 
 
