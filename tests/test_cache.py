@@ -214,3 +214,26 @@ async def test_caching_pauses_while_the_bus_is_disconnected(
     assert await _until(lambda: cache.enabled is False)
     assert cache.peek("k") is None  # cleared: notifications may have been missed
     assert await _until(lambda: cache.enabled is True, timeout_s=5)
+
+
+async def test_waiters_outlive_a_cancelled_computation() -> None:
+    """The request computing a miss goes away (its client left): the others still answer."""
+    cache = _enabled()
+    started = asyncio.Event()
+    calls = 0
+
+    async def slow() -> str:
+        nonlocal calls
+        calls += 1
+        started.set()
+        await asyncio.sleep(0.05)
+        return "answer"
+
+    first = asyncio.create_task(cache.get_or_compute("k", slow, ttl=60))
+    await started.wait()
+    waiting = asyncio.create_task(cache.get_or_compute("k", slow, ttl=60))
+    await asyncio.sleep(0)
+    first.cancel()
+    assert await waiting == "answer"
+    assert first.cancelled()
+    assert calls == 2

@@ -111,7 +111,15 @@ class LocalCache:
         flight = self._flights.get(key)
         if flight is not None:
             self.stats.hits += 1
-            value = await asyncio.shield(flight)
+            try:
+                value = await asyncio.shield(flight)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if flight.cancelled() and task is not None and not task.cancelling():
+                    # The request computing it went away (its client left): not ours to
+                    # give up on, so compute it ourselves.
+                    return await self.get_or_compute(key, compute, ttl=ttl, tags=tags, size=size)
+                raise
             return value  # type: ignore[no-any-return]
         self.stats.misses += 1
         flight = asyncio.get_running_loop().create_future()
@@ -119,6 +127,10 @@ class LocalCache:
         generation = self._generation
         try:
             value = await compute()
+        except asyncio.CancelledError:
+            self._land(key, flight)
+            flight.cancel()  # waiters compute it themselves rather than inherit the cancel
+            raise
         except BaseException as exc:
             self._land(key, flight)
             flight.set_exception(exc)
