@@ -203,6 +203,13 @@ class _Context:
     def sections(self) -> list[structure.Section]:
         return structure.sections(self.text.text, self.headings)
 
+    @cached_property
+    def has_closed_range(self) -> bool:
+        """A range with both ends, structured or written in the text."""
+        structured = any(r.get("min") is not None and r.get("max") is not None for r in self.ranges)
+        written = any(f.low is not None and f.high is not None for f in self.text.pay_figures)
+        return structured or written
+
     def has_pay(self) -> bool:
         structured = any(r.get("min") is not None or r.get("max") is not None for r in self.ranges)
         return structured or bool(self.text.money) or bool(self.text.pay_figures)
@@ -238,6 +245,8 @@ def run(rules: RuleSet, request: CheckInput) -> Result:
         severity, note = _applies(rule, context)
         if severity is None:
             continue
+        if rule.params.get("unless_closed_range") and context.has_closed_range:
+            continue  # "depending on experience" beside the range it moves within
         key = (rule.check, repr(sorted(rule.params.items())))
         if key not in spans:  # many rules share a check (the same regex, several states)
             spans[key] = list(CHECKS[rule.check](rule, context))
@@ -311,13 +320,7 @@ def _pay_range_closed(rule: Rule, context: _Context) -> list[Span]:
     half = [r for r in context.ranges if (r.get("min") is None) != (r.get("max") is None)]
     if half:
         return [WHOLE]
-    closed_text = any(f.low is not None and f.high is not None for f in context.text.pay_figures)
-    closed_structured = any(
-        r.get("min") is not None and r.get("max") is not None for r in context.ranges
-    )
-    if closed_text or closed_structured:
-        return []
-    return context.text.open_ended()
+    return [] if context.has_closed_range else context.text.open_ended()
 
 
 def _pay_period_stated(rule: Rule, context: _Context) -> list[Span]:
@@ -427,12 +430,16 @@ def _word_count_max(rule: Rule, context: _Context) -> list[Span]:
 def _reading_ease_min(rule: Rule, context: _Context) -> list[Span]:
     if len(context.text.words) < int(rule.params.get("min_words", 100)):
         return []
+    if not context.text.english:  # the formula's weights are English's
+        return []
     hard = context.text.reading_ease() < float(rule.params["min"])
     return [Span(0, len(context.text.text))] if hard else []
 
 
 def _you_ratio_min(rule: Rule, context: _Context) -> list[Span]:
     if len(context.text.words) < int(rule.params.get("min_words", 100)):
+        return []
+    if not context.text.english:  # "du", "vous", "ty", "tú" are counted by no rule yet
         return []
     low = context.text.you_per_100 < float(rule.params["min"])
     return [Span(0, len(context.text.text))] if low else []

@@ -54,6 +54,43 @@ WORD = bounded(r"[A-Za-z][A-Za-z'\u2019-]*")
 SENTENCE_END = bounded(r"[.!?]{1,8}(?:\s|$)|\n\s{0,16}\n|\n\s{0,16}[-*•]\s")
 # One line each, and the optional runs around a title kept short: three adjacent
 # whitespace runs would otherwise multiply their backtracking.
+_ENGLISH_FUNCTION_WORDS = frozenset(
+    [
+        "the",
+        "and",
+        "to",
+        "of",
+        "a",
+        "in",
+        "you",
+        "we",
+        "for",
+        "with",
+        "is",
+        "are",
+        "our",
+        "your",
+        "will",
+        "be",
+        "on",
+        "as",
+        "at",
+        "this",
+        "that",
+        "it",
+        "or",
+        "an",
+        "by",
+        "from",
+        "have",
+        "has",
+        "who",
+        "can",
+        "what",
+    ]
+)
+_ENGLISH_SHARE = 0.12
+
 HEADING = bounded(
     r"(?m)^[ \t]{0,3}(?:#{1,6}[ \t]{1,8}(?P<md>[^\n]{1,200}?)[ \t]{0,4}#{0,6}[ \t\r]{0,4}$"
     r"|(?P<colon>[^\n:]{2,60}):[ \t\r]{0,4}$)"
@@ -61,11 +98,21 @@ HEADING = bounded(
 YEARS = bounded(r"(?i)\b(\d{1,2})\s{0,3}\+?\s{0,3}(?:years?|yrs?)\b")
 EMPLOYMENT_TYPE = bounded(
     r"(?i)\b(?:full[- ]time|part[- ]time|contract(?:or)?|temporary|fixed[- ]term|internship|"
-    r"permanent|freelance)\b"
+    r"permanent|freelance"
+    # German, French, Polish, Spanish
+    r"|vollzeit|teilzeit|unbefristet\w{0,3}|befristet\w{0,3}|festanstellung|praktikum"
+    r"|cdi|cdd|temps plein|temps partiel|alternance"
+    r"|umow\w{1,2} o prac\w{1,2}|pełny etat|pełen etat|umow\w{1,2} zlecenie"
+    r"|umow\w{1,2} b2b|kontrakt b2b"
+    r"|jornada completa|media jornada|tiempo completo|tiempo parcial|contrato indefinido)\b"
 )
 WORKPLACE = bounded(
     r"(?i)\b(?:remote|hybrid|on[- ]?site|in[- ]office|office[- ]based|based\s+in|located\s+in|"
-    r"from\s+our\s+\w+\s+office|relocat\w*)\b"
+    r"from\s+our\s+\w+\s+office|relocat\w*"
+    # German, French, Polish, Spanish
+    r"|homeoffice|home-office|mobiles arbeiten|vor ort|hybrid\w{0,3}|télétravail|sur site"
+    r"|hybrydow\w{0,3}|zdaln\w{0,3}|stacjonarn\w{0,3}|híbrid\w{0,2}|remoto|teletrabajo"
+    r"|presencial)\b"
 )
 
 # A place in the title line: "Title - City, Region", "Title | City, Region", "Title at
@@ -176,6 +223,17 @@ class Text:
         """Flesch-Kincaid grade level."""
         words = max(1, len(self.words))
         return 0.39 * (words / self.sentence_count) + 11.8 * (self.syllables / words) - 15.59
+
+    @cached_property
+    def english(self) -> bool:
+        """Whether the text is mostly English: English's commonest function words make up a
+        quarter or more of English prose and a few percent of German, French, Polish or
+        Spanish. The reading-ease formula and the "you" count only mean something in English."""
+        words = [m.group(0).lower() for m in self.words]
+        if not words:
+            return True
+        common = sum(1 for w in words if w in _ENGLISH_FUNCTION_WORDS)
+        return common / len(words) >= _ENGLISH_SHARE
 
     @cached_property
     def you_per_100(self) -> float:
