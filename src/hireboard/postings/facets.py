@@ -9,9 +9,10 @@ used before, hands back a random subset). Two deterministic samples, whichever r
 - common terms: ``TABLESAMPLE SYSTEM (p) REPEATABLE (0)``, the same blocks every time,
   with ``p`` chosen so that about ``SAMPLE`` matches fall in it, as long as it reads at
   most ``MAX_SAMPLED_ROWS`` rows;
-- rarer ones: the first ``SAMPLE`` matches by posting id through the usual indexes (ids
-  are random UUIDs, so that is an unbiased sample), which reads every match once (fewer
-  than ``SAMPLE * rows / MAX_SAMPLED_ROWS``: 12,500 at a million postings).
+- rarer ones: the first ``SAMPLE`` matches in the order the scan meets them (physical
+  order), which stops after ``SAMPLE`` rows; it leans towards the older rows of the table,
+  a price paid for not reading every match (up to ``SAMPLE * rows / MAX_SAMPLED_ROWS``:
+  12,500 at a million postings) on every search.
 
 Results are cached per query signature (the filters, never the cursor) for a few seconds in
 the process's cache (``app.state.cache``: single flight, dropped when "postings" is
@@ -115,8 +116,8 @@ async def _size(
 
 async def _sample(session: AsyncSession, table: str, planned: float) -> str:
     """The sampling clause for an estimated result: a repeatable table sample when it reads
-    few enough rows, else the first ``SAMPLE`` matches by id (see the module docstring)."""
-    name, alias = table.split()
+    few enough rows, else the first ``SAMPLE`` matches the scan meets (module docstring)."""
+    name = table.split()[0]
     rows = float(
         await session.scalar(
             text("SELECT reltuples FROM pg_class WHERE oid = CAST(:t AS regclass)"), {"t": name}
@@ -126,10 +127,12 @@ async def _sample(session: AsyncSession, table: str, planned: float) -> str:
     percent = min(100.0, 100.0 * SAMPLE / max(planned, 1.0))
     if rows * percent / 100 <= MAX_SAMPLED_ROWS:
         return f"TABLESAMPLE SYSTEM ({percent:.6f}) REPEATABLE (0)"
-    # By the id as text: no index has that order, so the planner cannot walk an id index
-    # filtering as it goes (which reads the whole table when its count is too high).
-    column = "posting_id" if name == "market_facts" else "id"
-    return f"ORDER BY CAST({alias}.{column} AS text) LIMIT {SAMPLE}"
+    # The first matches in the order the scan meets them (the table's physical order under
+    # the bitmap scan the text index gives): the same for the same data and plan, and it
+    # stops after SAMPLE rows. Ordering by id instead read and sorted every match: 686 ms
+    # against 25 ms for a two-word query with a level at a million postings (EXPLAIN
+    # ANALYZE), and the 1.5 s search timeout under 32 connections.
+    return f"LIMIT {SAMPLE}"
 
 
 async def _counted(
