@@ -46,9 +46,10 @@ def connect_options(
     return {"options": " ".join(options), "application_name": "hireboard"}
 
 
-def _app_url(settings: Settings, owner_url: str) -> tuple[str, bool]:
-    """The URL the app connects with, and whether it must switch to the app role."""
-    explicit = settings.app_database_url
+def _app_url(settings: Settings, owner_url: str, *, read_only: bool = False) -> tuple[str, bool]:
+    """The URL the app connects with (the replica's for reads when one is set), and whether
+    it must switch to the app role (only on the owner URL)."""
+    explicit = (settings.read_database_url if read_only else None) or settings.app_database_url
     return (explicit.get_secret_value() if explicit else owner_url), explicit is None
 
 
@@ -66,9 +67,7 @@ def create_engine(
     """An engine that connects as the app's role (never the owner). ``lean``: autocommit
     connections under the detail route class's statement timeout (set at connection start),
     for reads that are one statement and need no transaction (``postings.service``)."""
-    explicit = settings.read_database_url if read_only else None
-    explicit = explicit or settings.app_database_url
-    url = explicit.get_secret_value() if explicit else owner_url
+    url, switch_role = _app_url(settings, owner_url, read_only=read_only)
     timeout_ms = settings.statement_timeout_detail_ms if lean else None
     engine = create_async_engine(
         sqlalchemy_url(url),
@@ -77,7 +76,7 @@ def create_engine(
         pool_pre_ping=False,
         pool_recycle=1800,
         connect_args=connect_options(
-            settings, switch_role=explicit is None, statement_timeout_ms=timeout_ms
+            settings, switch_role=switch_role, statement_timeout_ms=timeout_ms
         ),
         **({"isolation_level": "AUTOCOMMIT"} if lean else {}),
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from alembic.script import Script, ScriptDirectory
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
@@ -55,10 +55,8 @@ def offline_sql(settings: Settings, owner_url: str, revision: str = "head") -> s
 
 def write_sql_per_migration(settings: Settings, directory: Path) -> list[Path]:
     """One SQL file per migration, oldest first, so each can be linted on its own."""
-    config = alembic_config(settings, OFFLINE_URL)
-    revisions = list(reversed(list(ScriptDirectory.from_config(config).walk_revisions())))
     written = []
-    for number, script in enumerate(revisions, start=1):
+    for number, script in enumerate(_scripts(settings), start=1):
         start = script.down_revision
         target = script.revision if start is None else f"{start}:{script.revision}"
         sql = offline_sql(settings, OFFLINE_URL, target)
@@ -76,12 +74,15 @@ def write_sql_per_migration(settings: Settings, directory: Path) -> list[Path]:
     return written
 
 
+def _scripts(settings: Settings) -> list[Script]:
+    """Every migration, oldest first."""
+    config = alembic_config(settings, OFFLINE_URL)
+    return list(reversed(list(ScriptDirectory.from_config(config).walk_revisions())))
+
+
 def revisions(settings: Settings) -> list[str]:
     """Every migration's revision id, oldest first."""
-    config = alembic_config(settings, OFFLINE_URL)
-    return [
-        s.revision for s in reversed(list(ScriptDirectory.from_config(config).walk_revisions()))
-    ]
+    return [script.revision for script in _scripts(settings)]
 
 
 def head_revision(settings: Settings, owner_url: str) -> str | None:
